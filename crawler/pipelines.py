@@ -1,0 +1,62 @@
+"""Item pipelines: validate an article, then store it in its own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from crawler.encoding import readability
+from storage.db import StoreError, open_db
+from storage.models import Article
+from storage.queries import record_page_failure, save_article
+
+
+class ValidateArticlePipeline:
+    """Refuse articles we would regret storing: empty, garbled, or not a known source's."""
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, Article):
+            raise DropItem(f"unexpected item type {type(item).__name__}")
+        if not item.title.strip() or len(item.text) < 80:
+            raise DropItem(f"{item.fetched_url}: article without title or text")
+        if "encoding_suspect" in item.flags or readability(item.text) < 0.6:
+            raise DropItem(f"{item.fetched_url}: text does not decode to readable characters")
+        return item
+
+
+class StoreArticlePipeline:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.db: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StoreArticlePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        spider = spider or self.crawler.spider
+        self.db = open_db(spider.job.db_path, migrate=False)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def process_item(self, item: Article, spider: Any = None) -> Article:
+        spider = spider or self.crawler.spider
+        stats = spider.stats_for(item.source_id)
+        try:
+            article_id = save_article(self.db, item)
+        except StoreError as exc:
+            stats.pages_failed += 1
+            spider._error(stats, str(exc))
+            try:
+                record_page_failure(self.db, item.source_id, item.url, str(exc))
+            except StoreError:
+                pass
+            raise DropItem(str(exc)) from exc
+        if article_id is None:
+            stats.skipped_known += 1
+        else:
+            stats.articles_new += 1
+        return item

@@ -1,0 +1,304 @@
+"""The generic news spider: feeds and sitemaps of every source in the job, then their articles.
+
+Feeds are fetched with conditional GET (the validators live in ``feed_state``), so an
+unchanged feed costs one 304. Item URLs are canonicalised and skipped when the store already
+has them. Every page that fails is recorded, so the run's statistics tell what went wrong.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.extract import ExtractionError, extract_article
+from crawler.feeds import FeedError, FeedEntry, parse_discovery
+from crawler.job import CrawlJob, write_result
+from crawler.urls import canonical_url, site_of
+from storage.db import open_db
+from storage.models import Article, Feed, Source, SourceRunStats
+from storage.queries import get_feed_state, is_known_url, record_page_failure, save_feed_state
+
+MAX_SITEMAP_DEPTH = 2
+
+
+def describe_failure(failure: Failure) -> str:
+    """One line a person can act on, for any download failure."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        response = error.response
+        return f"HTTP {response.status} from {response.url}"
+    name = type(error).__name__
+    request = getattr(failure, "request", None)
+    where = f" ({request.url})" if request is not None else ""
+    text = str(error).strip() or name
+    return f"{name}: {text}{where}"[:500]
+
+
+def _content_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, job: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job = CrawlJob.read(job)
+        self.sources = {source.id: source for source in self.job.sources}
+        self.stats_by_source = {sid: SourceRunStats(source_id=sid) for sid in self.sources}
+        self.started = time.monotonic()
+        self.db = open_db(self.job.db_path)
+        self._scheduled: set[str] = set()
+        self._new_pages: dict[str, int] = dict.fromkeys(self.sources, 0)
+        self._deferred: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def stats_for(self, source_id: str) -> SourceRunStats:
+        return self.stats_by_source[source_id]
+
+    # -- discovery -------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        now = datetime.now(UTC)
+        for source in self.sources.values():
+            for feed in source.feeds:
+                state = get_feed_state(self.db, source.id, feed.url)
+                if state and state.deferred_until and state.deferred_until > now.isoformat():
+                    self._deferred[source.id] = state.deferred_until
+                    continue
+                headers = {}
+                if state and state.etag:
+                    headers["If-None-Match"] = state.etag
+                if state and state.last_modified:
+                    headers["If-Modified-Since"] = state.last_modified
+                yield self._discovery_request(source, feed, feed.url, headers, depth=0)
+
+    def _discovery_request(
+        self, source: Source, feed: Feed, url: str, headers: dict[str, str], depth: int
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            headers=headers,
+            callback=self.parse_discovery,
+            errback=self.discovery_failed,
+            cb_kwargs={"source": source, "feed": feed, "depth": depth},
+            meta={"source_id": source.id, "handle_httpstatus_list": [304]},
+            dont_filter=True,
+            priority=10,
+        )
+
+    def parse_discovery(
+        self, response: Response, source: Source, feed: Feed, depth: int
+    ) -> Iterator[scrapy.Request]:
+        stats = self.stats_for(source.id)
+        top_level = depth == 0
+        if response.status == 304:
+            stats.not_modified += 1
+            stats.feeds_ok += 1
+            save_feed_state(self.db, source.id, feed.url, status=304)
+            return
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        try:
+            discovery = parse_discovery(response.body, response.url, feed.kind, content_type)
+        except FeedError as exc:
+            stats.feeds_failed += 1
+            self._error(stats, f"{response.url}: {exc}")
+            if top_level:
+                save_feed_state(self.db, source.id, feed.url, status=response.status, error=str(exc))
+            return
+        stats.feeds_ok += 1
+        for warning in discovery.warnings[:3]:
+            self.logger.info("%s: %s: %s", source.id, response.url, warning)
+        if top_level:
+            save_feed_state(
+                self.db,
+                source.id,
+                feed.url,
+                status=response.status,
+                etag=_header(response, b"ETag"),
+                last_modified=_header(response, b"Last-Modified"),
+            )
+        if depth < MAX_SITEMAP_DEPTH:
+            for child in discovery.sitemaps:
+                yield self._discovery_request(source, feed, child, {}, depth + 1)
+        allowed = _allowed_sites(source)
+        for entry in discovery.entries:
+            request = self._article_request(source, entry, allowed)
+            if request is not None:
+                yield request
+
+    def _article_request(
+        self, source: Source, entry: FeedEntry, allowed: set[str]
+    ) -> scrapy.Request | None:
+        stats = self.stats_for(source.id)
+        stats.items_seen += 1
+        try:
+            canonical = canonical_url(entry.url)
+        except ValueError as exc:
+            self._error(stats, str(exc))
+            return None
+        site = site_of(canonical)
+        if not any(site == a or site.endswith("." + a) for a in allowed):
+            self.logger.info("%s: off-site item skipped: %s", source.id, entry.url)
+            return None
+        if canonical in self._scheduled or is_known_url(self.db, canonical):
+            stats.skipped_known += 1
+            return None
+        if self._new_pages[source.id] >= self.job.max_articles_per_source:
+            return None
+        self._scheduled.add(canonical)
+        self._new_pages[source.id] += 1
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"source": source, "entry": entry, "canonical": canonical},
+            meta={"source_id": source.id},
+        )
+
+    def discovery_failed(self, failure: Failure) -> None:
+        request = failure.request
+        source: Source = request.cb_kwargs["source"]
+        feed: Feed = request.cb_kwargs["feed"]
+        stats = self.stats_for(source.id)
+        stats.feeds_failed += 1
+        message = describe_failure(failure)
+        deferred_until = None
+        if isinstance(failure.value, HttpError):
+            wait = failure.value.response.meta.get("retry_after_s")
+            if wait:
+                until = datetime.now(UTC) + timedelta(seconds=wait)
+                deferred_until = until.isoformat(timespec="seconds")
+                self._deferred[source.id] = deferred_until
+                message += f"; server asked to wait {int(wait)} s: deferred until {deferred_until}"
+        self._error(stats, message)
+        if request.cb_kwargs.get("depth", 0) == 0:
+            status = failure.value.response.status if isinstance(failure.value, HttpError) else None
+            save_feed_state(
+                self.db,
+                source.id,
+                feed.url,
+                status=status,
+                error=message,
+                deferred_until=deferred_until,
+            )
+
+    # -- articles --------------------------------------------------------------------------
+
+    def parse_article(
+        self, response: Response, source: Source, entry: FeedEntry, canonical: str
+    ) -> Iterator[Article]:
+        fetched_at = datetime.now(UTC)
+        charset = _charset(response)
+        try:
+            extracted = extract_article(
+                response.body,
+                response.url,
+                rules=source.extract,
+                fetched_at=fetched_at,
+                feed_published=entry.published,
+                feed_title=entry.title,
+                header_encoding=charset,
+                language_hint=source.language,
+            )
+        except ExtractionError as exc:
+            self._page_failed(source, canonical, f"{response.url}: {exc}")
+            return
+        final_url = canonical_url(response.url)
+        yield Article(
+            url=canonical if final_url == canonical else final_url,
+            fetched_url=response.url,
+            source_id=source.id,
+            title=extracted.title,
+            published_at=extracted.published_at.isoformat(timespec="seconds"),
+            published_from=extracted.published_from,
+            updated_at=(
+                extracted.updated_at.isoformat(timespec="seconds") if extracted.updated_at else None
+            ),
+            language=extracted.language,
+            text=extracted.text,
+            content_hash=_content_hash(extracted.text),
+            fetched_at=fetched_at.isoformat(timespec="seconds"),
+            author=extracted.author,
+            encoding=charset,
+            flags=tuple(extracted.flags),
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request
+        source: Source = request.cb_kwargs["source"]
+        self._page_failed(source, request.cb_kwargs["canonical"], describe_failure(failure))
+
+    def _page_failed(self, source: Source, canonical: str, message: str) -> None:
+        stats = self.stats_for(source.id)
+        stats.pages_failed += 1
+        self._error(stats, message)
+        record_page_failure(self.db, source.id, canonical, message)
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _error(self, stats: SourceRunStats, message: str) -> None:
+        stats.errors += 1
+        if stats.error_text is None:
+            stats.error_text = message
+        self.logger.warning("%s: %s", stats.source_id, message)
+
+    def _count_request(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        source_id = request.meta.get("source_id")
+        if source_id in self.stats_by_source:
+            self.stats_by_source[source_id].requests += 1
+
+    def final_stats(self) -> list[SourceRunStats]:
+        elapsed = round(time.monotonic() - self.started, 3)
+        for stats in self.stats_by_source.values():
+            stats.duration_s = elapsed
+            if stats.source_id in self._deferred and stats.feeds_ok == 0:
+                stats.status = "deferred"
+                stats.deferred_until = self._deferred[stats.source_id]
+            elif stats.feeds_ok == 0:
+                stats.status = "failed"
+                stats.error_text = stats.error_text or "no feed or sitemap could be read"
+            elif stats.errors:
+                stats.status = "partial"
+        return list(self.stats_by_source.values())
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        write_result(self.job.result_path, self.final_stats(), finished=reason == "finished")
+        self.db.close()
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _charset(response: Response) -> str | None:
+    content_type = _header(response, b"Content-Type") or ""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip().strip('"')
+    return None
+
+
+def _allowed_sites(source: Source) -> set[str]:
+    sites = {site_of(feed.url) for feed in source.feeds}
+    if source.homepage:
+        sites.add(site_of(source.homepage))
+    return {s for s in sites if s}

@@ -1,0 +1,1 @@
+"""Configuration, cycles, the demo and the command line; imports crawler and storage."""

@@ -1,0 +1,215 @@
+"""Configuration: the only module that reads config files and the environment.
+
+One TOML file (``peacewatch.toml``) over embedded defaults; the source registry is another
+TOML file (``seeds/sources.toml`` unless the config names one). Everything else receives the
+resulting ``Config`` and never looks at files or ``os.environ`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from storage.models import FEED_KINDS, ExtractRules, Feed, Source
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+DEFAULT_REGISTRY = SEEDS_DIR / "sources.toml"
+ARCHIVE_DIR = SEEDS_DIR / "archive"
+CONFIG_ENV = "PEACEWATCH_CONFIG"
+LANGUAGES = ("ru", "uk", "en")
+
+
+class ConfigError(ValueError):
+    """The configuration or the source registry is wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    timeout_seconds: float = 900
+    download_timeout_seconds: float = 30
+    max_page_bytes: int = 8 * 1024 * 1024
+    max_articles_per_source: int = 200
+    concurrent_requests_per_site: int = 2
+    download_delay_seconds: float = 0.5
+    autothrottle: bool = True
+    retry_times: int = 2
+    retry_backoff_seconds: float = 2.0
+    retry_after_max_wait_seconds: float = 60
+    obey_robots_txt: bool = True
+    log_level: str = "WARNING"
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        """The Scrapy settings these choices translate to (applied in the crawl subprocess)."""
+        return {
+            "DOWNLOAD_TIMEOUT": self.download_timeout_seconds,
+            "DOWNLOAD_MAXSIZE": self.max_page_bytes,
+            "DOWNLOAD_WARNSIZE": min(self.max_page_bytes, 2 * 1024 * 1024),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrent_requests_per_site,
+            "DOWNLOAD_DELAY": self.download_delay_seconds,
+            "AUTOTHROTTLE_ENABLED": self.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": self.download_delay_seconds,
+            "RETRY_TIMES": self.retry_times,
+            "RETRY_BACKOFF_BASE": self.retry_backoff_seconds,
+            "RETRY_AFTER_MAX_WAIT": self.retry_after_max_wait_seconds,
+            "ROBOTSTXT_OBEY": self.obey_robots_txt,
+            "LOG_LEVEL": self.log_level,
+        }
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    default_interval_minutes: int = 15
+    min_interval_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    storage_path: Path
+    registry_path: Path
+    sources: tuple[Source, ...]
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    config_path: Path | None = None
+
+    @property
+    def enabled_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+def _defaults() -> dict[str, Any]:
+    text = (Path(__file__).parent / "defaults.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if key not in base:
+            raise ConfigError(f"{where}: unknown setting {key!r}")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: [{key}] must be a table")
+            merged[key] = _merge(base[key], value, f"{where} [{key}]")
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{what} not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from exc
+
+
+def config_path_from_environment(explicit: str | None) -> Path | None:
+    """The config file to use: --config, else $PEACEWATCH_CONFIG, else ./peacewatch.toml if any."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    local = Path("peacewatch.toml")
+    return local if local.exists() else None
+
+
+def load_config(path: Path | None = None) -> Config:
+    data = _defaults()
+    base_dir = Path.cwd()
+    if path is not None:
+        data = _merge(data, _read_toml(path, "config file"), str(path))
+        base_dir = path.resolve().parent
+    storage_path = Path(data["storage"]["path"])
+    if not storage_path.is_absolute():
+        storage_path = base_dir / storage_path
+    registry = data["sources"]["registry"]
+    registry_path = Path(registry) if registry else DEFAULT_REGISTRY
+    if not registry_path.is_absolute():
+        registry_path = base_dir / registry_path
+    schedule = _build(ScheduleSettings, data["schedule"], "[schedule]")
+    sources = load_sources(registry_path, schedule)
+    only = list(data["sources"]["only"])
+    if only:
+        unknown = sorted(set(only) - {s.id for s in sources})
+        if unknown:
+            raise ConfigError(f"[sources] only names unknown sources: {', '.join(unknown)}")
+        sources = [s for s in sources if s.id in only]
+    return Config(
+        storage_path=storage_path,
+        registry_path=registry_path,
+        sources=tuple(sources),
+        crawl=_build(CrawlSettings, data["crawl"], "[crawl]"),
+        schedule=schedule,
+        config_path=path,
+    )
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def load_sources(path: Path, schedule: ScheduleSettings | None = None) -> list[Source]:
+    """Read and validate a source registry; every mistake names the source and the key."""
+    schedule = schedule or ScheduleSettings()
+    data = _read_toml(path, "source registry")
+    entries = data.get("sources")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: no [[sources]] entries")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, 1):
+        where = f"{path}: source #{index} ({entry.get('id', '?')})"
+        for key in ("id", "name", "language", "feeds"):
+            if key not in entry:
+                raise ConfigError(f"{where}: missing {key!r}")
+        if entry["id"] in seen:
+            raise ConfigError(f"{where}: duplicate id")
+        seen.add(entry["id"])
+        if entry["language"] not in LANGUAGES:
+            raise ConfigError(f"{where}: language must be one of {', '.join(LANGUAGES)}")
+        feeds = []
+        for feed in entry["feeds"]:
+            feed = {"url": feed} if isinstance(feed, str) else dict(feed)
+            url = feed.get("url", "")
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise ConfigError(f"{where}: feed URL {url!r} is not an http(s) URL")
+            kind = feed.get("kind", "auto")
+            if kind not in FEED_KINDS:
+                raise ConfigError(f"{where}: feed kind {kind!r} not one of {FEED_KINDS}")
+            feeds.append(Feed(url=url, kind=kind, confirmed=feed.get("confirmed", "unconfirmed")))
+        if not feeds:
+            raise ConfigError(f"{where}: no feeds")
+        extract = entry.get("extract", {})
+        unknown = set(extract) - {"prune_xpaths", "drop_lines", "text_xpath", "encoding"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown extract keys {sorted(unknown)}")
+        interval = int(entry.get("interval_minutes", schedule.default_interval_minutes))
+        sources.append(
+            Source(
+                id=entry["id"],
+                name=entry["name"],
+                language=entry["language"],
+                feeds=tuple(feeds),
+                country=entry.get("country", ""),
+                homepage=entry.get("homepage", ""),
+                enabled=bool(entry.get("enabled", True)),
+                interval_minutes=max(interval, schedule.min_interval_minutes),
+                extract=ExtractRules(
+                    prune_xpaths=tuple(extract.get("prune_xpaths", ())),
+                    drop_lines=tuple(extract.get("drop_lines", ())),
+                    text_xpath=extract.get("text_xpath"),
+                    encoding=extract.get("encoding"),
+                ),
+            )
+        )
+    return sources

@@ -1,0 +1,56 @@
+"""One cycle: crawl the sources, then record the run.
+
+Later steps (diff, alerts) join here, after the crawl and before the run is recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from crawler.job import CrawlJob
+from scheduler.config import Config
+from scheduler.crawl import run_crawl
+from storage.db import open_db
+from storage.models import Source, SourceRunStats
+from storage.queries import finish_run, start_run, upsert_sources
+
+
+@dataclass
+class CycleReport:
+    run_id: int
+    status: str
+    stats: list[SourceRunStats]
+    duration_s: float
+    error: str | None = None
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.stats) and all(s.failed for s in self.stats)
+
+    @property
+    def articles_new(self) -> int:
+        return sum(s.articles_new for s in self.stats)
+
+
+def run_cycle(config: Config, *, sources: list[Source] | None = None, trigger: str = "run") -> CycleReport:
+    sources = list(config.enabled_sources if sources is None else sources)
+    started = time.monotonic()
+    db = open_db(config.storage_path)
+    try:
+        upsert_sources(db, sources)
+        run_id = start_run(db, trigger)
+        job = CrawlJob(
+            db_path=str(config.storage_path),
+            sources=sources,
+            result_path="",
+            settings=config.crawl.scrapy_settings(),
+            max_articles_per_source=config.crawl.max_articles_per_source,
+        )
+        log_path = config.storage_path.parent / "logs" / "crawl-latest.log"
+        outcome = run_crawl(job, timeout=config.crawl.timeout_seconds, log_path=log_path)
+        duration = time.monotonic() - started
+        status = finish_run(db, run_id, outcome.stats, duration_s=duration, error=outcome.error)
+    finally:
+        db.close()
+    return CycleReport(run_id, status, outcome.stats, duration, outcome.error)

@@ -1,0 +1,50 @@
+"""Human tables and JSON lines for the command line."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from storage.models import SourceRunStats
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for index, row in enumerate(cells):
+        lines.append("  ".join(v + " " * (widths[i] - _width(v)) for i, v in enumerate(row)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=False)
+
+
+def run_table(stats: list[SourceRunStats]) -> str:
+    rows = [
+        (
+            s.source_id,
+            s.status,
+            s.requests,
+            s.not_modified,
+            s.items_seen,
+            s.skipped_known,
+            s.articles_new,
+            s.errors,
+            (s.error_text or s.deferred_until or "")[:70],
+        )
+        for s in sorted(stats, key=lambda s: s.source_id)
+    ]
+    return table(
+        ("source", "status", "requests", "304", "items", "known", "new", "errors", "first error"),
+        rows,
+    )

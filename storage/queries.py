@@ -1,0 +1,198 @@
+"""Reads and writes the crawler and the scheduler need; every write is one short transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from storage.db import StoreError, write_transaction
+from storage.models import Article, Source, SourceRunStats
+
+#: A page that failed this many times (extraction, 404, …) is not fetched again.
+MAX_PAGE_ATTEMPTS = 3
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class FeedState:
+    etag: str | None
+    last_modified: str | None
+    deferred_until: str | None
+
+
+def upsert_sources(db: Database, sources: list[Source]) -> None:
+    with write_transaction(db):
+        for source in sources:
+            db.execute(
+                """
+                INSERT INTO sources (id, name, language, country, homepage, enabled, settings,
+                                     updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET name=excluded.name, language=excluded.language,
+                    country=excluded.country, homepage=excluded.homepage,
+                    enabled=excluded.enabled, settings=excluded.settings,
+                    updated_at=excluded.updated_at
+                """,
+                [
+                    source.id,
+                    source.name,
+                    source.language,
+                    source.country,
+                    source.homepage,
+                    int(source.enabled),
+                    json.dumps(source.to_json(), ensure_ascii=False),
+                    utc_now(),
+                ],
+            )
+
+
+def get_feed_state(db: Database, source_id: str, url: str) -> FeedState | None:
+    row = db.execute(
+        "SELECT etag, last_modified, deferred_until FROM feed_state WHERE source_id=? AND url=?",
+        [source_id, url],
+    ).fetchone()
+    return FeedState(*row) if row else None
+
+
+def save_feed_state(
+    db: Database,
+    source_id: str,
+    url: str,
+    *,
+    status: int | None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    error: str | None = None,
+    deferred_until: str | None = None,
+) -> None:
+    """Remember how a feed answered; validators are kept across a 304 and across errors."""
+    with write_transaction(db):
+        db.execute(
+            """
+            INSERT INTO feed_state (source_id, url, etag, last_modified, last_status,
+                                    last_fetched_at, last_error, deferred_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(source_id, url) DO UPDATE SET
+                etag=COALESCE(excluded.etag, feed_state.etag),
+                last_modified=COALESCE(excluded.last_modified, feed_state.last_modified),
+                last_status=excluded.last_status, last_fetched_at=excluded.last_fetched_at,
+                last_error=excluded.last_error, deferred_until=excluded.deferred_until
+            """,
+            [source_id, url, etag, last_modified, status, utc_now(), error, deferred_until],
+        )
+
+
+def is_known_url(db: Database, url: str) -> bool:
+    """True when the page is stored, or failed often enough that fetching it again is waste."""
+    row = db.execute(
+        """
+        SELECT 1 FROM articles WHERE url = ?
+        UNION ALL
+        SELECT 1 FROM page_failures WHERE url = ? AND attempts >= ?
+        LIMIT 1
+        """,
+        [url, url, MAX_PAGE_ATTEMPTS],
+    ).fetchone()
+    return row is not None
+
+
+def save_article(db: Database, article: Article) -> int | None:
+    """Store one article in its own transaction; None when its canonical URL is already stored."""
+    row = asdict(article)
+    row["flags"] = ",".join(article.flags)
+    columns = ", ".join(row)
+    placeholders = ", ".join("?" for _ in row)
+    try:
+        with write_transaction(db):
+            cursor = db.execute(
+                f"INSERT INTO articles ({columns}) VALUES ({placeholders}) "
+                "ON CONFLICT(url) DO NOTHING",
+                list(row.values()),
+            )
+            if cursor.rowcount == 0:
+                return None
+            db.execute("DELETE FROM page_failures WHERE url = ?", [article.url])
+            return cursor.lastrowid
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"could not store {article.url}: {exc}") from exc
+
+
+def record_page_failure(db: Database, source_id: str, url: str, error: str) -> None:
+    with write_transaction(db):
+        db.execute(
+            """
+            INSERT INTO page_failures (url, source_id, attempts, last_error, last_attempt_at)
+            VALUES (?, ?, 1, ?, ?)
+            ON CONFLICT(url) DO UPDATE SET attempts = page_failures.attempts + 1,
+                last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at
+            """,
+            [url, source_id, error[:2000], utc_now()],
+        )
+
+
+def start_run(db: Database, trigger: str) -> int:
+    with write_transaction(db):
+        cursor = db.execute(
+            "INSERT INTO runs (started_at, trigger, status) VALUES (?, ?, 'running')",
+            [utc_now(), trigger],
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def finish_run(
+    db: Database,
+    run_id: int,
+    stats: list[SourceRunStats],
+    *,
+    duration_s: float,
+    error: str | None = None,
+) -> str:
+    """Record per-source statistics and close the run; returns the run's status."""
+    failed = sum(1 for s in stats if s.failed)
+    if error or (stats and failed == len(stats)):
+        status = "failed"
+    elif failed:
+        status = "partial"
+    else:
+        status = "ok"
+    with write_transaction(db):
+        for item in stats:
+            row = asdict(item)
+            row["run_id"] = run_id
+            columns = ", ".join(row)
+            db.execute(
+                f"INSERT INTO run_sources ({columns}) VALUES ({', '.join('?' for _ in row)})",
+                list(row.values()),
+            )
+        db.execute(
+            """
+            UPDATE runs SET finished_at=?, status=?, sources=?, sources_failed=?,
+                articles_new=?, duration_s=?, error=? WHERE id=?
+            """,
+            [
+                utc_now(),
+                status,
+                len(stats),
+                failed,
+                sum(s.articles_new for s in stats),
+                round(duration_s, 3),
+                error,
+                run_id,
+            ],
+        )
+    return status
+
+
+def article_counts_by_source(db: Database) -> dict[str, int]:
+    return {
+        row[0]: row[1]
+        for row in db.execute("SELECT source_id, COUNT(*) FROM articles GROUP BY source_id")
+    }
