@@ -201,7 +201,11 @@ def extract_article(
         include_tables=False,
         deduplicate=False,
     )
-    metadata = document.as_dict() if document is not None else {}
+    metadata: dict[str, Any] = {}
+    if isinstance(document, dict):
+        metadata = document
+    elif document is not None:
+        metadata = document.as_dict()
     raw_text = _text_by_xpath(tree, rules.text_xpath) if rules.text_xpath else ""
     raw_text = raw_text or metadata.get("text") or ""
     title = " ".join(

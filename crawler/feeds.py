@@ -85,7 +85,9 @@ def parse_discovery(
 
 def _parse_feed(body: bytes, url: str, content_type: str) -> Discovery:
     parsed = feedparser.parse(
-        body, response_headers={"content-location": url, "content-type": content_type}, resolve_relative_uris=True
+        body,
+        response_headers={"content-location": url, "content-type": content_type},
+        resolve_relative_uris=True,
     )
     if not parsed.version and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no feed elements found"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -50,10 +51,8 @@ class StoreArticlePipeline:
         except StoreError as exc:
             stats.pages_failed += 1
             spider._error(stats, str(exc))
-            try:
+            with contextlib.suppress(StoreError):
                 record_page_failure(self.db, item.source_id, item.url, str(exc))
-            except StoreError:
-                pass
             raise DropItem(str(exc)) from exc
         if article_id is None:
             stats.skipped_known += 1

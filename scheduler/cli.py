@@ -48,8 +48,10 @@ def cli(ctx: click.Context, config_option: str | None) -> None:
 
 
 def _print_cycle(report: CycleReport, title: str) -> None:
-    click.echo(f"{title}: run {report.run_id} {report.status}, {report.articles_new} new "
-               f"articles in {report.duration_s:.1f} s")
+    click.echo(
+        f"{title}: run {report.run_id} {report.status}, {report.articles_new} new "
+        f"articles in {report.duration_s:.1f} s"
+    )
     click.echo(run_table(report.stats))
     if report.error:
         click.echo(f"error: {report.error}", err=True)
@@ -81,14 +83,32 @@ def run(obj: Context, source_ids: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default="data/peacewatch.db",
-              show_default=True, help="Database the demo writes to.")
-@click.option("--port", type=int, default=8765, show_default=True,
-              help="Port to serve the archive on (0: any free port; a busy one falls back).")
-@click.option("--serve", is_flag=True,
-              help="Only serve the archive and write a config pointing at it, until stopped.")
-@click.option("--day", type=int, default=None,
-              help="With --serve: which archive day to serve (default: the last).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default="data/peacewatch.db",
+    show_default=True,
+    help="Database the demo writes to.",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=8765,
+    show_default=True,
+    help="Port to serve the archive on (0: any free port; a busy one falls back).",
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Only serve the archive and write a config pointing at it, until stopped.",
+)
+@click.option(
+    "--day",
+    type=int,
+    default=None,
+    help="With --serve: which archive day to serve (default: the last).",
+)
 def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
     """Crawl the bundled offline archive on a loopback server, day 1 then day 2."""
     from scheduler.demo import demo_config, start_archive
@@ -101,8 +121,10 @@ def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
         config = demo_config(site, demo_dir, storage_path)
         if serve:
             site.day = day or site.max_day
-            click.echo(f"serving the archive (day {site.day}) on "
-                       f"{', '.join(sorted(site.base_urls.values()))}")
+            click.echo(
+                f"serving the archive (day {site.day}) on "
+                f"{', '.join(sorted(site.base_urls.values()))}"
+            )
             click.echo(f"config: {demo_dir / 'peacewatch.toml'}")
             click.echo(f"try:    peacewatch --config {demo_dir / 'peacewatch.toml'} run")
             click.echo("stop with Ctrl-C")

@@ -6,6 +6,7 @@ local subprocess (DESIGN §11). The subprocess is judged by the result file it w
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -99,8 +100,6 @@ def stop_child(child: subprocess.Popen[bytes], grace: float = TERMINATE_GRACE_SE
     except subprocess.TimeoutExpired:
         import os
 
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         child.wait()

@@ -33,7 +33,9 @@ class CycleReport:
         return sum(s.articles_new for s in self.stats)
 
 
-def run_cycle(config: Config, *, sources: list[Source] | None = None, trigger: str = "run") -> CycleReport:
+def run_cycle(
+    config: Config, *, sources: list[Source] | None = None, trigger: str = "run"
+) -> CycleReport:
     sources = list(config.enabled_sources if sources is None else sources)
     started = time.monotonic()
     db = open_db(config.storage_path)

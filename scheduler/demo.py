@@ -41,7 +41,12 @@ def write_demo_config(site: ArchiveSite, directory: Path, storage_path: Path) ->
             "interval_minutes = 5",
         ]
         for url, kind in site.feed_urls(outlet.id):
-            lines += ["", "[[sources.feeds]]", f"url = {_toml_string(url)}", f"kind = {_toml_string(kind)}"]
+            lines += [
+                "",
+                "[[sources.feeds]]",
+                f"url = {_toml_string(url)}",
+                f"kind = {_toml_string(kind)}",
+            ]
         if rules is not None and (rules.drop_lines or rules.prune_xpaths or rules.encoding):
             lines += ["", "[sources.extract]"]
             lines.append(f"drop_lines = [{', '.join(_toml_string(x) for x in rules.drop_lines)}]")

@@ -65,7 +65,7 @@ def create_core_tables(db: Database) -> None:
     )
     db.execute("CREATE INDEX articles_source_published ON articles(source_id, published_at)")
     db.execute("CREATE INDEX articles_content_hash ON articles(content_hash)")
-    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
+    db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
     db.execute(
         """
         CREATE TABLE page_failures (

@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extract import ExtractionError, extract_article
-from crawler.feeds import FeedError, FeedEntry, parse_discovery
+from crawler.feeds import FeedEntry, FeedError, parse_discovery
 from crawler.job import CrawlJob, write_result
 from crawler.urls import canonical_url, site_of
 from storage.db import open_db
@@ -113,14 +113,16 @@ class NewsSpider(scrapy.Spider):
             stats.feeds_ok += 1
             save_feed_state(self.db, source.id, feed.url, status=304)
             return
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        content_type = _header(response, b"Content-Type")
         try:
             discovery = parse_discovery(response.body, response.url, feed.kind, content_type)
         except FeedError as exc:
             stats.feeds_failed += 1
             self._error(stats, f"{response.url}: {exc}")
             if top_level:
-                save_feed_state(self.db, source.id, feed.url, status=response.status, error=str(exc))
+                save_feed_state(
+                    self.db, source.id, feed.url, status=response.status, error=str(exc)
+                )
             return
         stats.feeds_ok += 1
         for warning in discovery.warnings[:3]:
@@ -173,7 +175,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def discovery_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]
         source: Source = request.cb_kwargs["source"]
         feed: Feed = request.cb_kwargs["feed"]
         stats = self.stats_for(source.id)
@@ -241,7 +243,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def article_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]
         source: Source = request.cb_kwargs["source"]
         self._page_failed(source, request.cb_kwargs["canonical"], describe_failure(failure))
 

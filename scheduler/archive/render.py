@@ -40,7 +40,7 @@ def _paragraphs(
             href, other = target
             if outlet.layout == "portal":
                 out.append(
-                    f'<p><strong>{escape(outlet.teaser_label)}</strong> '
+                    f"<p><strong>{escape(outlet.teaser_label)}</strong> "
                     f'<a href="{href}">{escape(other.title)}</a></p>'
                 )
             else:
@@ -50,8 +50,9 @@ def _paragraphs(
                 )
         elif block == "{{video}}":
             out.append(f"<p>{escape(outlet.video_label)}</p>")
-            out.append('<div class="video-embed"><iframe src="about:blank" title="video"></iframe>'
-                       "</div>")
+            out.append(
+                '<div class="video-embed"><iframe src="about:blank" title="video"></iframe></div>'
+            )
         elif block.startswith("## "):
             out.append(f"<h2>{escape(block[3:])}</h2>")
         else:
@@ -113,15 +114,13 @@ def render_page(
 
     nav = "".join(f'<li><a href="#">{escape(item)}</a></li>' for item in outlet.nav)
     body_class = {"agency": "article-body", "portal": "article-text", "magazine": "body"}
-    byline = (
-        f'<span class="author">{escape(article.author)}</span>' if article.author else ""
-    )
+    byline = f'<span class="author">{escape(article.author)}</span>' if article.author else ""
     local_time = article.published.strftime("%d.%m.%Y %H:%M")
     paragraphs = "\n".join(_paragraphs(outlet, article, related))
     lead = f'<p class="lead"><strong>{escape(article.lead)}</strong></p>' if article.lead else ""
     related_items = "".join(
         f'<li><a href="{href}">{escape(other.title)}</a> '
-        f'<time>{other.published.strftime("%H:%M")}</time></li>'
+        f"<time>{other.published.strftime('%H:%M')}</time></li>"
         for href, other in related
     )
     body = f"""<body class="{outlet.layout}">
@@ -175,7 +174,9 @@ def _link(outlet: Outlet, url: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}{outlet.tracking}"
 
 
-def _rss2(outlet: Outlet, items: list[tuple[str, ArchiveArticle]], feed_url: str, kind: str) -> bytes:
+def _rss2(
+    outlet: Outlet, items: list[tuple[str, ArchiveArticle]], feed_url: str, kind: str
+) -> bytes:
     namespace = ' xmlns="https://backend.userland.com/rss2"' if kind == "rss2-ns" else ""
     parts = [
         f'<?xml version="1.0" encoding="{outlet.encoding}"?>',
@@ -199,7 +200,9 @@ def _rss2(outlet: Outlet, items: list[tuple[str, ArchiveArticle]], feed_url: str
         parts.append(f"<link>{escape(_link(outlet, link))}</link>")
         if outlet.id == "unian-uk":
             parts.append(f'<guid isPermaLink="false">{article.number}</guid>')
-            parts.append('<enclosure url="https://images.example/1.jpg" type="image/jpeg" length="0"/>')
+            parts.append(
+                '<enclosure url="https://images.example/1.jpg" type="image/jpeg" length="0"/>'
+            )
         else:
             parts.append(f"<guid>{escape(link)}</guid>")
         if article.lead:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import UTC
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -97,8 +97,11 @@ class ArchiveSite:
             return self._feed(outlet, style, headers)
         article = self._pages.get((outlet_id, rest))
         if article is None or article.day > self.day:
-            return ServedResponse(404, b"<html><body>Not found</body></html>",
-                                  {"Content-Type": "text/html; charset=utf-8"})
+            return ServedResponse(
+                404,
+                b"<html><body>Not found</body></html>",
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
         page = render_page(outlet, article, self.url_of(article), self._related(article))
         content_type = "text/html; charset=utf-8" if outlet.charset_header else "text/html"
         return ServedResponse(200, page, {"Content-Type": content_type})
@@ -134,7 +137,7 @@ def _handler_for(site: ArchiveSite) -> type[BaseHTTPRequestHandler]:
         server_version = "peacewatch-archive/1"
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             served = site.respond(self.path, headers)
             site.log(self.headers.get("Host", ""), self.path, served.status)
@@ -167,7 +170,7 @@ class ArchiveServer:
             host = f"127.0.0.{index + 2}" if self.spread_hosts else "127.0.0.1"
             server = self._bind(host, handler)
             self._servers.append(server)
-            bound_host, bound_port = server.server_address[:2]
+            bound_host, bound_port = str(server.server_address[0]), server.server_address[1]
             self.site.base_urls[outlet.id] = f"http://{bound_host}:{bound_port}/{outlet.id}/"
             threading.Thread(target=server.serve_forever, daemon=True).start()
         return self

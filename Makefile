@@ -1,0 +1,30 @@
+# Two commands on a fresh machine with only Python:  make demo   and   make test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PACKAGES := crawler scheduler storage
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/peacewatch demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(PACKAGES) tests benchmarks
+	$(BIN)/ruff format --check $(PACKAGES) tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.crawl --articles 2000 --outlets 10 --write BENCHMARKS.md
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
