@@ -200,6 +200,8 @@ def extract_article(
         include_comments=False,
         include_tables=False,
         deduplicate=False,
+        # No extensive search: a year in a copyright footer is not a publication date.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     metadata: dict[str, Any] = {}
     if isinstance(document, dict):

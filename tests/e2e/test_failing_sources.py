@@ -1,0 +1,79 @@
+"""One failing source is a clear error for that source; the others are still crawled."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+
+import pytest
+from click.testing import CliRunner
+
+from scheduler.cli import EXIT_ALL_SOURCES_FAILED, cli
+from scheduler.cycle import run_cycle
+from storage.models import Feed, Source
+from tests.faultserver import FaultServer
+
+pytestmark = pytest.mark.e2e
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _bad_sources(base: str) -> list[Source]:
+    def source(source_id: str, url: str) -> Source:
+        return Source(id=source_id, name=source_id, language="en", feeds=(Feed(url, "rss"),))
+
+    return [
+        source("refused", f"http://127.0.0.1:{_closed_port()}/rss.xml"),
+        source("server-error", f"{base}/status/500"),
+        source("hanging", f"{base}/hang"),
+        source("garbage", f"{base}/garbage"),
+    ]
+
+
+def _fast_failing(config):
+    crawl = replace(
+        config.crawl, download_timeout_seconds=2, retry_times=1, retry_backoff_seconds=0.1
+    )
+    return replace(config, crawl=crawl)
+
+
+def test_failing_sources_get_clear_errors_and_good_ones_are_still_crawled(archive_config):
+    with FaultServer() as faults:
+        good = [s for s in archive_config.sources if s.id in ("unian-ru", "kyiv-independent")]
+        config = _fast_failing(
+            replace(archive_config, sources=tuple(good + _bad_sources(faults.base)))
+        )
+        report = run_cycle(config)
+    by_id = {s.source_id: s for s in report.stats}
+    assert report.status == "partial"
+    assert by_id["unian-ru"].articles_new > 0 and by_id["kyiv-independent"].articles_new > 0
+    assert by_id["refused"].status == "failed"
+    assert "ConnectionRefused" in (by_id["refused"].error_text or "")
+    assert by_id["server-error"].status == "failed"
+    assert "HTTP 500" in (by_id["server-error"].error_text or "")
+    assert by_id["hanging"].status == "failed"
+    assert "Timeout" in (by_id["hanging"].error_text or "")
+    assert by_id["garbage"].status == "failed"
+    assert "not an RSS/Atom feed" in (by_id["garbage"].error_text or "")
+
+
+def test_run_exits_non_zero_when_every_source_failed(tmp_path):
+    with FaultServer() as faults:
+        registry = tmp_path / "sources.toml"
+        registry.write_text(
+            f'[[sources]]\nid = "down"\nname = "Down"\nlanguage = "ru"\n'
+            f'feeds = ["{faults.base}/status/503"]\n'
+        )
+        config = tmp_path / "peacewatch.toml"
+        config.write_text(
+            f'[storage]\npath = "{tmp_path / "x.db"}"\n[sources]\nregistry = "sources.toml"\n'
+            "[crawl]\nretry_times = 0\ndownload_delay_seconds = 0\n"
+        )
+        result = CliRunner().invoke(cli, ["--config", str(config), "run"])
+    assert result.exit_code == EXIT_ALL_SOURCES_FAILED, result.output
+    assert "down" in result.output and "HTTP 503" in result.output
+    assert "every source failed" in result.output

@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+
+from scheduler.config import DEFAULT_REGISTRY, ConfigError, load_config, load_sources
+
+
+def test_defaults_need_no_config_file() -> None:
+    config = load_config(None)
+    assert config.storage_path.name == "peacewatch.db"
+    assert config.crawl.download_timeout_seconds == 30
+    assert config.registry_path == DEFAULT_REGISTRY
+
+
+def test_a_config_file_overrides_defaults_and_resolves_paths_next_to_itself(tmp_path: Path) -> None:
+    path = tmp_path / "peacewatch.toml"
+    path.write_text('[storage]\npath = "db/x.db"\n[crawl]\nretry_times = 5\n')
+    config = load_config(path)
+    assert config.storage_path == tmp_path / "db" / "x.db"
+    assert config.crawl.retry_times == 5
+    assert config.crawl.scrapy_settings()["RETRY_TIMES"] == 5
+
+
+def test_an_unknown_setting_is_an_error_that_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "peacewatch.toml"
+    path.write_text("[crawl]\nretries = 5\n")
+    with pytest.raises(ConfigError, match="unknown setting 'retries'"):
+        load_config(path)
+
+
+def test_invalid_toml_is_an_error_that_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "peacewatch.toml"
+    path.write_text("[crawl\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('id = "a"\nname = "A"\nlanguage = "de"\nfeeds = ["https://a.org/rss"]', "language"),
+        ('id = "a"\nname = "A"\nlanguage = "ru"\nfeeds = ["ftp://a.org/rss"]', "not an http"),
+        ('id = "a"\nname = "A"\nlanguage = "ru"\nfeeds = []', "no feeds"),
+        ('id = "a"\nname = "A"\nlanguage = "ru"', "missing 'feeds'"),
+    ],
+)
+def test_registry_mistakes_name_the_source(tmp_path: Path, entry: str, message: str) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(f"[[sources]]\n{entry}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_sources(path)
+
+
+def test_minimum_interval_is_enforced(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[sources]]\nid = "a"\nname = "A"\nlanguage = "ru"\ninterval_minutes = 1\n'
+        'feeds = ["https://a.org/rss"]\n'
+    )
+    assert load_sources(path)[0].interval_minutes == 5
+
+
+def test_default_registry_lists_at_least_15_real_editions_in_three_languages() -> None:
+    sources = load_sources(DEFAULT_REGISTRY)
+    assert len(sources) >= 15
+    assert {s.language for s in sources} == {"ru", "uk", "en"}
+    assert len({s.id for s in sources}) == len(sources)
+
+
+def test_every_registry_url_says_where_it_was_confirmed() -> None:
+    for source in load_sources(DEFAULT_REGISTRY):
+        for feed in source.feeds:
+            assert feed.confirmed.strip(), f"{source.id}: {feed.url} has no confirmation note"
+            assert "127.0.0.1" not in feed.url
