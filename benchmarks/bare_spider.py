@@ -1,10 +1,10 @@
 """A bare Scrapy spider: fetch a list of URLs and do nothing with the responses.
 
-``python -m benchmarks.bare_spider JOB.json`` where the job holds ``urls``, ``concurrency``,
-``download_delay`` and ``result_path``. The spider parses nothing and stores nothing; it is the
-floor our pipeline is compared with. It writes, at close, how long the spider ran (from its
-construction to ``spider_closed``, i.e. without interpreter and Scrapy start-up) and its peak
-memory.
+``python -m benchmarks.bare_spider JOB.json``; the job holds ``urls``, ``concurrency`` (per
+site), ``concurrent_requests`` (in all), ``download_delay`` and ``result_path``. The spider
+parses nothing and stores nothing: it is the floor our pipeline is compared with. At close it
+writes how long the spider ran (from its construction to ``spider_closed``, i.e. without the
+interpreter's and Scrapy's start-up and shut-down), the statuses it saw and its peak memory.
 """
 
 from __future__ import annotations
@@ -65,14 +65,14 @@ class BareSpider(scrapy.Spider):
         Path(self.result_path).write_text(json.dumps(payload), encoding="utf-8")
 
 
-def bare_settings(concurrency: int, download_delay: float) -> Settings:
+def bare_settings(concurrency: int, concurrent_requests: int, download_delay: float) -> Settings:
     """The crawl settings our pipeline uses that bear on throughput, and nothing else."""
     return Settings(
         {
             "ROBOTSTXT_OBEY": True,
             "DOWNLOAD_DELAY": download_delay,
             "AUTOTHROTTLE_ENABLED": False,
-            "CONCURRENT_REQUESTS": 16,
+            "CONCURRENT_REQUESTS": concurrent_requests,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "COOKIES_ENABLED": False,
             "TELNETCONSOLE_ENABLED": False,
@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m benchmarks.bare_spider JOB.json", file=sys.stderr)
         return 2
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
-    process = CrawlerProcess(bare_settings(int(job["concurrency"]), float(job["download_delay"])))
+    settings = bare_settings(
+        int(job["concurrency"]), int(job["concurrent_requests"]), float(job["download_delay"])
+    )
+    process = CrawlerProcess(settings)
     process.crawl(BareSpider, urls=job["urls"], result_path=job["result_path"])
     process.start()
     return 0

@@ -52,13 +52,13 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is not None and wait > self.retry_after_max:
-            response.meta["retry_after_s"] = wait
+            request.meta["retry_after_s"] = wait
             return response
         delay = wait if wait is not None else self._backoff(request)
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             if wait is not None:
-                response.meta["retry_after_s"] = wait
+                request.meta["retry_after_s"] = wait
             return response
         if delay:
             await asyncio.sleep(delay)

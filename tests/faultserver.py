@@ -14,10 +14,16 @@ class FaultHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/robots.txt":
-            self._send(200, b"User-agent: *\nDisallow:\n", "text/plain")
+            self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         elif path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
             self._send(code, b"<html><body>error</body></html>", "text/html")
+        elif path.startswith("/retry-after/"):
+            self.server.hits[path] = self.server.hits.get(path, 0) + 1  # type: ignore[attr-defined]
+            self._send(429, b"slow down", "text/plain", {"Retry-After": path.rsplit("/", 1)[1]})
+        elif path.startswith("/private/"):
+            self.server.hits[path] = self.server.hits.get(path, 0) + 1  # type: ignore[attr-defined]
+            self._send(200, b"<rss version='2.0'><channel></channel></rss>", "application/rss+xml")
         elif path == "/hang":
             time.sleep(30)
             self._send(200, b"", "text/plain")
@@ -26,10 +32,14 @@ class FaultHandler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"not found", "text/plain")
 
-    def _send(self, code: int, body: bytes, content_type: str) -> None:
+    def _send(
+        self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(code)
             self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -44,7 +54,12 @@ class FaultServer:
     def __init__(self) -> None:
         ThreadingHTTPServer.daemon_threads = True
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), FaultHandler)
+        self.httpd.hits = {}  # type: ignore[attr-defined]
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    @property
+    def hits(self) -> dict[str, int]:
+        return self.httpd.hits  # type: ignore[attr-defined,no-any-return]
 
     def __enter__(self) -> FaultServer:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

@@ -103,7 +103,8 @@ def test_source_rules_drop_lines_by_prefix_or_pattern() -> None:
 def test_source_rules_prune_xpaths_before_extraction() -> None:
     body = (
         BODY
-        + '<div class="promo"><p>Реклама партнера: купуйте генератори зі знижкою до 30 відсотків вже сьогодні.</p></div>'
+        + '<div class="promo"><p>Партнерський матеріал: купуйте генератори зі знижкою '
+        + "до 30 відсотків вже сьогодні.</p></div>"
     )
     rules = ExtractRules(prune_xpaths=('//div[@class="promo"]',))
     assert "генератори" not in extract(page(body=body), rules=rules).text

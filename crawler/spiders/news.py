@@ -182,13 +182,12 @@ class NewsSpider(scrapy.Spider):
         stats.feeds_failed += 1
         message = describe_failure(failure)
         deferred_until = None
-        if isinstance(failure.value, HttpError):
-            wait = failure.value.response.meta.get("retry_after_s")
-            if wait:
-                until = datetime.now(UTC) + timedelta(seconds=wait)
-                deferred_until = until.isoformat(timespec="seconds")
-                self._deferred[source.id] = deferred_until
-                message += f"; server asked to wait {int(wait)} s: deferred until {deferred_until}"
+        wait = request.meta.get("retry_after_s")
+        if wait:
+            until = datetime.now(UTC) + timedelta(seconds=wait)
+            deferred_until = until.isoformat(timespec="seconds")
+            self._deferred[source.id] = deferred_until
+            message += f"; server asked to wait {int(wait)} s: deferred until {deferred_until}"
         self._error(stats, message)
         if request.cb_kwargs.get("depth", 0) == 0:
             status = failure.value.response.status if isinstance(failure.value, HttpError) else None

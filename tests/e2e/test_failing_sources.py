@@ -77,3 +77,31 @@ def test_run_exits_non_zero_when_every_source_failed(tmp_path):
     assert result.exit_code == EXIT_ALL_SOURCES_FAILED, result.output
     assert "down" in result.output and "HTTP 503" in result.output
     assert "every source failed" in result.output
+
+
+def _single_source_config(archive_config, url: str):
+    source = Source(id="slow-outlet", name="Slow", language="ru", feeds=(Feed(url, "rss"),))
+    return _fast_failing(replace(archive_config, sources=(source,)))
+
+
+def test_long_retry_after_defers_the_source_without_a_retry_loop(archive_config):
+    with FaultServer() as faults:
+        config = _single_source_config(archive_config, f"{faults.base}/retry-after/3600")
+        first = run_cycle(config)
+        second = run_cycle(config)
+        hits = faults.hits["/retry-after/3600"]
+    stats = first.stats[0]
+    assert stats.status == "deferred"
+    assert stats.deferred_until is not None and "deferred until" in (stats.error_text or "")
+    assert hits == 1
+    assert second.stats[0].status == "deferred" and second.stats[0].requests == 0
+
+
+def test_robots_txt_disallow_means_the_url_is_never_fetched(archive_config):
+    with FaultServer() as faults:
+        config = _single_source_config(archive_config, f"{faults.base}/private/rss.xml")
+        report = run_cycle(config)
+        hits = dict(faults.hits)
+    assert hits == {}
+    assert report.stats[0].status == "failed"
+    assert "robots.txt" in (report.stats[0].error_text or "")
