@@ -46,6 +46,7 @@ def run_once(config_path: Path) -> dict[str, Any]:
         ]
     finally:
         db.close()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     sums = {key: sum(int(getattr(s, key)) for s in report.stats) for key in _SUMMED}
     return {
         "wall_s": wall,
@@ -53,7 +54,8 @@ def run_once(config_path: Path) -> dict[str, Any]:
         "error": report.error,
         "stored": stored,
         "spider_s": max((s.duration_s or 0.0 for s in report.stats), default=0.0),
-        "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "maxrss_kb": children.ru_maxrss,
+        "cpu_s": children.ru_utime + children.ru_stime,
         "page_failures": failures,
         "sources": [asdict(s) for s in report.stats],
         **sums,
