@@ -155,3 +155,7 @@ def _wait_for_stop() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
