@@ -7,6 +7,7 @@ local subprocess (DESIGN §11). The subprocess is judged by the result file it w
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -40,7 +41,12 @@ def _tail(path: Path, lines: int = 5) -> str:
 
 
 def run_crawl(
-    job: CrawlJob, *, timeout: float, log_path: Path, python: str = sys.executable
+    job: CrawlJob,
+    *,
+    timeout: float,
+    log_path: Path,
+    python: str = sys.executable,
+    terminate_grace: float = TERMINATE_GRACE_SECONDS,
 ) -> CrawlOutcome:
     """Crawl ``job.sources`` in a child process; every source gets a stats row, whatever happens."""
     started = time.monotonic()
@@ -62,7 +68,7 @@ def run_crawl(
                 child.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                stop_child(child)
+                stop_child(child, terminate_grace)
         duration = time.monotonic() - started
         result_path = Path(job.result_path)
         stats: list[SourceRunStats] = []
@@ -98,8 +104,6 @@ def stop_child(child: subprocess.Popen[bytes], grace: float = TERMINATE_GRACE_SE
         child.send_signal(signal.SIGTERM)
         child.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        import os
-
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
         child.wait()

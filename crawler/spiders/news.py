@@ -7,6 +7,7 @@ has them. Every page that fails is recorded, so the run's statistics tell what w
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -43,8 +44,6 @@ def describe_failure(failure: Failure) -> str:
 
 
 def _content_hash(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
@@ -221,9 +220,10 @@ class NewsSpider(scrapy.Spider):
         except ExtractionError as exc:
             self._page_failed(source, canonical, f"{response.url}: {exc}")
             return
-        final_url = canonical_url(response.url)
+        # Stored under the URL the feed gave, so the next cycle recognises it even when the
+        # page redirected; fetched_url keeps where it was actually read.
         yield Article(
-            url=canonical if final_url == canonical else final_url,
+            url=canonical,
             fetched_url=response.url,
             source_id=source.id,
             title=extracted.title,

@@ -105,3 +105,30 @@ def test_robots_txt_disallow_means_the_url_is_never_fetched(archive_config):
     assert hits == {}
     assert report.stats[0].status == "failed"
     assert "robots.txt" in (report.stats[0].error_text or "")
+
+
+def test_a_crawl_that_overruns_its_hard_timeout_is_stopped_and_reported(tmp_path):
+    from crawler.job import CrawlJob
+    from scheduler.crawl import run_crawl
+    from storage.db import open_db
+    from storage.queries import upsert_sources
+
+    with FaultServer() as faults:
+        source = Source(
+            id="stuck", name="Stuck", language="ru", feeds=(Feed(f"{faults.base}/hang"),)
+        )
+        db_path = tmp_path / "t.db"
+        db = open_db(db_path)
+        upsert_sources(db, [source])
+        db.close()
+        job = CrawlJob(
+            db_path=str(db_path),
+            sources=[source],
+            result_path="",
+            settings={"DOWNLOAD_TIMEOUT": 60, "RETRY_TIMES": 0},
+        )
+        outcome = run_crawl(job, timeout=3, log_path=tmp_path / "crawl.log", terminate_grace=3)
+    assert outcome.timed_out
+    assert outcome.duration_s < 20
+    assert outcome.stats[0].status == "failed"
+    assert "timed out after 3 s" in (outcome.error or "")
