@@ -1,11 +1,8 @@
-"""Writing the benchmark's section of BENCHMARKS.md between its markers, keeping the rest."""
+"""Writing one benchmark's section of BENCHMARKS.md between its markers, keeping the rest."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-START = "<!-- crawl-bench:start -->"
-END = "<!-- crawl-bench:end -->"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -14,17 +11,18 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def replace_section(text: str, body: str) -> str:
-    """``text`` with the part between the markers replaced (or appended when there is none)."""
-    section = f"{START}\n{body.strip()}\n{END}"
-    begin, end = text.find(START), text.find(END)
+def replace_section(text: str, body: str, name: str = "crawl-bench") -> str:
+    """``text`` with the part between ``name``'s markers replaced (appended when absent)."""
+    start, end_marker = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{body.strip()}\n{end_marker}"
+    begin, end = text.find(start), text.find(end_marker)
     if begin != -1 and end > begin:
-        return text[:begin] + section + text[end + len(END) :]
+        return text[:begin] + section + text[end + len(end_marker) :]
     if not text.strip():
         return "# Benchmarks\n\n" + section + "\n"
     return text.rstrip("\n") + "\n\n" + section + "\n"
 
 
-def write_section(path: Path, body: str) -> None:
+def write_section(path: Path, body: str, name: str = "crawl-bench") -> None:
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    path.write_text(replace_section(old, body), encoding="utf-8")
+    path.write_text(replace_section(old, body, name), encoding="utf-8")

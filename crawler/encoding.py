@@ -9,12 +9,15 @@ explains is flagged rather than silently stored garbled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from w3lib.encoding import html_to_unicode
 
 CANDIDATES = ("utf-8", "windows-1251", "koi8-r", "koi8-u")
-_COMMON_LOWER = set("оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъёієїґ")
+_SAMPLE = 20000
+_LETTER = re.compile(r"[^\W\d_]")
+_READABLE_LETTER = re.compile(r"[A-Za-zоеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъёієїґ]")
 
 
 @dataclass
@@ -26,19 +29,13 @@ class DecodedPage:
 
 def readability(text: str) -> float:
     """Share of letters that are plain Latin or common lower-case Cyrillic (1.0 reads fine)."""
-    letters = [c for c in text[:20000] if c.isalpha()]
+    sample = text[:_SAMPLE]
+    letters = len(_LETTER.findall(sample))
     if not letters:
         return 1.0
-    good = sum(1 for c in letters if c.isascii() or c in _COMMON_LOWER)
-    bad = text[:20000].count("\ufffd")
-    return max(0.0, (good - bad * 5) / len(letters))
-
-
-def cyrillic_share(text: str) -> float:
-    letters = [c for c in text[:20000] if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if "\u0400" <= c <= "\u04ff") / len(letters)
+    good = len(_READABLE_LETTER.findall(sample))
+    bad = sample.count("\ufffd")
+    return max(0.0, (good - bad * 5) / letters)
 
 
 def decode_page(

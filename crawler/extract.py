@@ -135,6 +135,10 @@ def _structured_times(tree: html.HtmlElement) -> dict[str, Any]:
         result.setdefault("language", obj.get("inLanguage"))
     result["published_meta"] = _meta(tree, _PUBLISHED_META)
     result["modified_meta"] = _meta(tree, _MODIFIED_META)
+    if not result.get("headline"):
+        result["headline"] = _meta(tree, ("og:title", "twitter:title"))
+    if not result.get("author"):
+        result["author"] = _meta(tree, ("author", "article:author"))
     return result
 
 
@@ -193,10 +197,19 @@ def extract_article(
             node.getparent().remove(node)
     structured = _structured_times(tree)
 
+    # trafilatura's own metadata pass is only needed when the page's structured data lacks a
+    # title, an author or a time; "fast" skips the fallback extractors, no worse on the
+    # extraction benchmark (BENCHMARKS.md) and a third quicker.
+    needs_metadata = not (
+        structured.get("headline")
+        and structured.get("author")
+        and (structured.get("published") or structured.get("published_meta"))
+    )
     document = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        fast=True,
+        with_metadata=needs_metadata,
         include_comments=False,
         include_tables=False,
         deduplicate=False,

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
-_UK_ONLY = set("іїєґІЇЄҐ")
-_RU_ONLY = set("ыэъёЫЭЪЁ")
+_UK_ONLY = re.compile("[іїєґІЇЄҐ]")
+_RU_ONLY = re.compile("[ыэъёЫЭЪЁ]")
+_LETTER = re.compile(r"[^\W\d_]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z]")
 _DECLARED = re.compile(r"^\s*([a-zA-Z]{2})")
 
 
@@ -24,15 +27,14 @@ def _declared_code(declared: str | None) -> str | None:
 
 def detect_language(text: str, declared: str | None = None, hint: str | None = None) -> str:
     sample = text[:5000]
-    letters = [c for c in sample if c.isalpha()]
+    letters = len(_LETTER.findall(sample))
     if not letters:
         return _declared_code(declared) or hint or "und"
-    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
-    if cyrillic / len(letters) < 0.3:
-        latin = sum(1 for c in letters if c.isascii())
-        return "en" if latin / len(letters) > 0.6 else (_declared_code(declared) or "und")
-    uk = sum(1 for c in sample if c in _UK_ONLY)
-    ru = sum(1 for c in sample if c in _RU_ONLY)
+    if len(_CYRILLIC.findall(sample)) / letters < 0.3:
+        latin = len(_LATIN.findall(sample))
+        return "en" if latin / letters > 0.6 else (_declared_code(declared) or "und")
+    uk = len(_UK_ONLY.findall(sample))
+    ru = len(_RU_ONLY.findall(sample))
     if uk > ru * 2 and uk >= 2:
         return "uk"
     if ru > uk * 2 and ru >= 2:

@@ -40,6 +40,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PoliteRetryMiddleware": 550,
 }
 
+# Our pipelines are synchronous: more parallel item slots per response only add overhead.
+CONCURRENT_ITEMS = 4
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticlePipeline": 100,
     "crawler.pipelines.StoreArticlePipeline": 800,

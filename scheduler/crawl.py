@@ -78,7 +78,7 @@ def run_crawl(
     error = None
     if timed_out:
         error = f"crawl timed out after {timeout:.0f} s and was stopped"
-    elif not stats:
+    elif not stats and job.sources:
         error = f"crawl process exited with code {child.returncode}: {_tail(log_path)}"
     elif not finished:
         error = "crawl was interrupted before it finished"
