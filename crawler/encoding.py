@@ -16,8 +16,13 @@ from w3lib.encoding import html_to_unicode
 
 CANDIDATES = ("utf-8", "windows-1251", "koi8-r", "koi8-u")
 _SAMPLE = 20000
-_LETTER = re.compile(r"[^\W\d_]")
-_READABLE_LETTER = re.compile(r"[A-Za-zоеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъёієїґ]")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+# Letters that are rare in real Latin or Cyrillic text but frequent in mojibake (Р°СЃ, Ð°Ñ),
+# plus the box-drawing characters koi8 turns UTF-8 bytes into.
+_ODD_LETTER = re.compile(
+    r"[^\W\d_A-Za-zА-ЯЁІЇЄҐоеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъёієїґ]|[\u2500-\u257f]"
+)
+_UPPER_CYRILLIC = re.compile("[А-ЯЁІЇЄҐ]")
 
 
 @dataclass
@@ -28,14 +33,15 @@ class DecodedPage:
 
 
 def readability(text: str) -> float:
-    """Share of letters that are plain Latin or common lower-case Cyrillic (1.0 reads fine)."""
+    """How much ``text`` reads like real Latin or Cyrillic text: 1.0 fine, below 0.6 garbled."""
     sample = text[:_SAMPLE]
-    letters = len(_LETTER.findall(sample))
+    letters = len(_NOT_LETTERS.sub("", sample))
     if not letters:
         return 1.0
-    good = len(_READABLE_LETTER.findall(sample))
-    bad = sample.count("\ufffd")
-    return max(0.0, (good - bad * 5) / letters)
+    odd = len(_ODD_LETTER.findall(sample)) + 5 * sample.count("\ufffd")
+    # Real text is mostly lower case; a wrong Cyrillic code page turns it mostly upper case.
+    upper = len(_UPPER_CYRILLIC.findall(sample))
+    return max(0.0, 1.0 - (odd + 0.5 * upper) / letters)
 
 
 def decode_page(
@@ -45,19 +51,27 @@ def decode_page(
         return DecodedPage(body.decode(forced, errors="replace"), forced, ["encoding_forced"])
     content_type = f"text/html; charset={header_encoding}" if header_encoding else None
     encoding, text = html_to_unicode(content_type, body)
+    if encoding.replace("-", "").lower() == "utf8" and "\ufffd" not in text:
+        # Bytes that are valid UTF-8 throughout are practically never another encoding.
+        return DecodedPage(text, encoding)
     score = readability(text)
     if score >= 0.85:
         return DecodedPage(text, encoding)
-    best = DecodedPage(text, encoding)
-    best_score = score
+    best, best_score = DecodedPage(text, encoding), score
+    attempts: list[tuple[float, DecodedPage]] = []
     for candidate in CANDIDATES:
         try:
             attempt = body.decode(candidate)
         except UnicodeDecodeError:
             continue
-        attempt_score = readability(attempt)
-        if attempt_score > best_score + 0.05:
-            best, best_score = DecodedPage(attempt, candidate), attempt_score
+        if candidate == "utf-8":
+            attempts = [(1.0, DecodedPage(attempt, candidate))]
+            break
+        attempts.append((readability(attempt), DecodedPage(attempt, candidate)))
+    if attempts:
+        top_score, top = max(attempts, key=lambda pair: pair[0])
+        if top_score > score + 0.05:
+            best, best_score = top, top_score
     if best.encoding != encoding:
         best.flags.append(f"encoding_corrected:{encoding}->{best.encoding}")
     if best_score < 0.6:

@@ -7,7 +7,6 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.encoding import readability
 from storage.db import StoreError, open_db
 from storage.models import Article
 from storage.queries import record_page_failure, save_article
@@ -21,7 +20,7 @@ class ValidateArticlePipeline:
             raise DropItem(f"unexpected item type {type(item).__name__}")
         if not item.title.strip() or len(item.text) < 80:
             raise DropItem(f"{item.fetched_url}: article without title or text")
-        if "encoding_suspect" in item.flags or readability(item.text) < 0.6:
+        if "encoding_suspect" in item.flags or "\ufffd" in item.text:
             raise DropItem(f"{item.fetched_url}: text does not decode to readable characters")
         return item
 

@@ -140,3 +140,8 @@ def test_koi8_r_declared_only_in_meta_is_decoded() -> None:
 def test_page_without_article_text_is_an_extraction_error() -> None:
     with pytest.raises(ExtractionError, match="no article text"):
         extract("<html><body><nav>Головна</nav></body></html>")
+
+
+def test_utf8_body_under_a_windows_1251_header_is_read_as_utf8() -> None:
+    article = extract(page().encode("utf-8"), header_encoding="windows-1251")
+    assert "Міністр закордонних справ" in article.text
