@@ -72,13 +72,16 @@ def _parse_time(value: str | None) -> datetime | None:
 def parse_discovery(
     body: bytes, url: str, kind: str = "auto", content_type: str | None = None
 ) -> Discovery:
-    """Item URLs from one feed or sitemap document fetched from ``url``."""
+    """Item URLs from one feed or sitemap document fetched from ``url``.
+
+    The format is sniffed from the document; the registry's ``kind`` is only a hint, because
+    outlets change formats without telling anyone.
+    """
     if not body.strip():
         raise FeedError("empty document")
     _check_safe(body)
-    if kind in ("sitemap", "news-sitemap") or (
-        kind == "auto" and _SITEMAP_ROOT.search(body[:4096])
-    ):
+    root = _SITEMAP_ROOT.search(body[:4096])
+    if root or (kind in ("sitemap", "news-sitemap") and b"<rss" not in body[:4096]):
         return _parse_sitemap(body, url)
     return _parse_feed(body, url, content_type or "application/xml")
 
@@ -130,6 +133,7 @@ def _parse_sitemap(body: bytes, url: str) -> Discovery:
     if local not in ("urlset", "sitemapindex"):
         raise FeedError(f"not a sitemap: root element is <{local}>")
     discovery = Discovery(kind="sitemapindex" if local == "sitemapindex" else "sitemap")
+    children: list[tuple[str, str]] = []
     for node in root:
         if not isinstance(node.tag, str):
             continue
@@ -138,13 +142,16 @@ def _parse_sitemap(body: bytes, url: str) -> Discovery:
             continue
         absolute = urljoin(url, loc)
         if local == "sitemapindex":
-            discovery.sitemaps.append(absolute)
+            children.append((_child_text(node, "lastmod"), absolute))
             continue
         title = _child_text(node, "title", _NEWS_NS)
         when = _child_text(node, "publication_date", _NEWS_NS) or _child_text(node, "lastmod")
         if title:
             discovery.kind = "news-sitemap"
         discovery.entries.append(FeedEntry(absolute, _clean(title), _parse_time(when)))
+    # Newest child sitemaps first (ISO dates sort as text), so a crawl can take only the top few.
+    children.sort(key=lambda child: child[0], reverse=True)
+    discovery.sitemaps = [url for _, url in children]
     return discovery
 
 

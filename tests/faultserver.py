@@ -24,6 +24,19 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif path.startswith("/private/"):
             self.server.hits[path] = self.server.hits.get(path, 0) + 1  # type: ignore[attr-defined]
             self._send(200, b"<rss version='2.0'><channel></channel></rss>", "application/rss+xml")
+        elif path == "/sitemap-index.xml":
+            children = "".join(
+                f"<sitemap><loc>/sitemaps/{n}.xml</loc><lastmod>2026-02-{10 + n:02d}</lastmod>"
+                "</sitemap>"
+                for n in range(1, 6)
+            )
+            body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{children}'
+            self._send(200, (body + "</sitemapindex>").encode(), "application/xml")
+        elif path.startswith("/sitemaps/"):
+            self.server.hits[path] = self.server.hits.get(path, 0) + 1  # type: ignore[attr-defined]
+            self._send(
+                200, b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>', "text/xml"
+            )
         elif path == "/hang":
             time.sleep(30)
             self._send(200, b"", "text/plain")

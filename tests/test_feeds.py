@@ -181,3 +181,15 @@ def test_real_ukrainian_feeds_parse_completely(name: str, items: int) -> None:
     assert all(e.url.startswith("https://") and e.title for e in discovery.entries)
     cyrillic = sum(1 for e in discovery.entries if any("а" <= c <= "я" for c in e.title.lower()))
     assert cyrillic == items
+
+
+def test_the_document_decides_the_format_not_the_registry_kind() -> None:
+    sitemap = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://x.org/a/1</loc></url></urlset>"
+    )
+    feed = _rss("<item><title>x</title><link>https://x.org/a/2</link></item>").encode()
+    assert parse_discovery(sitemap, "https://x.org/rss", kind="rss").entries[0].url.endswith("/1")
+    assert (
+        parse_discovery(feed, "https://x.org/s.xml", kind="sitemap").entries[0].url.endswith("/2")
+    )

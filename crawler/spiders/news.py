@@ -28,6 +28,8 @@ from storage.models import Article, Feed, Source, SourceRunStats
 from storage.queries import get_feed_state, is_known_url, record_page_failure, save_feed_state
 
 MAX_SITEMAP_DEPTH = 2
+#: A sitemap index can list thousands of archive sitemaps; news lives in the newest few.
+MAX_CHILD_SITEMAPS = 3
 
 
 def describe_failure(failure: Failure) -> str:
@@ -136,7 +138,7 @@ class NewsSpider(scrapy.Spider):
                 last_modified=_header(response, b"Last-Modified"),
             )
         if depth < MAX_SITEMAP_DEPTH:
-            for child in discovery.sitemaps:
+            for child in discovery.sitemaps[:MAX_CHILD_SITEMAPS]:
                 yield self._discovery_request(source, feed, child, {}, depth + 1)
         allowed = _allowed_sites(source)
         for entry in discovery.entries:

@@ -132,3 +132,12 @@ def test_a_crawl_that_overruns_its_hard_timeout_is_stopped_and_reported(tmp_path
     assert outcome.duration_s < 20
     assert outcome.stats[0].status == "failed"
     assert "timed out after 3 s" in (outcome.error or "")
+
+
+def test_a_sitemap_index_is_followed_to_its_newest_three_children_only(archive_config):
+    with FaultServer() as faults:
+        config = _single_source_config(archive_config, f"{faults.base}/sitemap-index.xml")
+        report = run_cycle(config)
+        hits = sorted(faults.hits)
+    assert report.stats[0].status == "ok"
+    assert hits == ["/sitemaps/3.xml", "/sitemaps/4.xml", "/sitemaps/5.xml"]
