@@ -21,6 +21,9 @@ class CrawlJob:
     result_path: str
     settings: dict[str, Any] = field(default_factory=dict)
     max_articles_per_source: int = 500
+    speakers_path: str = ""
+    topics_path: str = ""
+    topic_threshold: float | None = None
 
     def write(self, path: Path) -> None:
         data = asdict(self)

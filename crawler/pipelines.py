@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from scrapy.exceptions import DropItem
 
 from storage.db import StoreError, open_db
-from storage.models import Article
+from crawler.analysis import Analyzer
+from storage.models import Article, Report
 from storage.queries import record_page_failure, save_article
 
 
@@ -23,6 +27,39 @@ class ValidateArticlePipeline:
         if "encoding_suspect" in item.flags or "\ufffd" in item.text:
             raise DropItem(f"{item.fetched_url}: text does not decode to readable characters")
         return item
+
+
+@dataclass
+class AnalyzedArticle:
+    article: Article
+    reports: list[Report]
+
+
+class AnalyzeArticlePipeline:
+    """Find the article's statements; they are stored with it, in the same transaction."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.analyzer: Analyzer | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> AnalyzeArticlePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        job = (spider or self.crawler.spider).job
+        if job.speakers_path and job.topics_path:
+            with open(job.speakers_path, "rb") as speakers, open(job.topics_path, "rb") as topics:
+                self.analyzer = Analyzer.from_data(
+                    tomllib.load(speakers), tomllib.load(topics), job.topic_threshold
+                )
+
+    def process_item(self, item: Article, spider: Any = None) -> AnalyzedArticle:
+        reports: list[Report] = []
+        if self.analyzer is not None:
+            published = datetime.fromisoformat(item.published_at).date()
+            reports = self.analyzer.analyze(item.text, language=item.language, published=published)
+        return AnalyzedArticle(item, reports)
 
 
 class StoreArticlePipeline:
@@ -42,11 +79,12 @@ class StoreArticlePipeline:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, item: Article, spider: Any = None) -> Article:
+    def process_item(self, analyzed: AnalyzedArticle, spider: Any = None) -> AnalyzedArticle:
         spider = spider or self.crawler.spider
+        item = analyzed.article
         stats = spider.stats_for(item.source_id)
         try:
-            article_id = save_article(self.db, item)
+            article_id = save_article(self.db, item, analyzed.reports)
         except StoreError as exc:
             stats.pages_failed += 1
             spider._error(stats, str(exc))
@@ -57,4 +95,5 @@ class StoreArticlePipeline:
             stats.skipped_known += 1
         else:
             stats.articles_new += 1
-        return item
+            stats.reports += len(analyzed.reports)
+        return analyzed

@@ -44,6 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
 CONCURRENT_ITEMS = 4
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticlePipeline": 100,
+    "crawler.pipelines.AnalyzeArticlePipeline": 500,
     "crawler.pipelines.StoreArticlePipeline": 800,
 }
 

@@ -15,7 +15,7 @@ import click
 
 from scheduler.config import Config, ConfigError, config_path_from_environment, load_config
 from scheduler.cycle import CycleReport, run_cycle
-from scheduler.output import run_table
+from scheduler.output import json_line, run_table, table
 from storage.db import StoreError
 
 EXIT_ALL_SOURCES_FAILED = 3
@@ -141,6 +141,102 @@ def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
         click.echo(f"database: {storage_path}  (explore it with sqlite3 or Datasette)")
     finally:
         server.stop()
+
+
+def _analyzer(config: Config):
+    from crawler.analysis import Analyzer
+    from scheduler.config import read_analysis_data
+
+    try:
+        speakers, topics = read_analysis_data(config.analysis)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return Analyzer.from_data(speakers, topics, config.analysis.topic_threshold)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per report.")
+@click.option("--language", type=click.Choice(["ru", "uk", "en"]), help="Default: detected.")
+@click.option(
+    "--date",
+    "when",
+    help="Publication date (YYYY-MM-DD) for roles; default: found "
+    "in the page, else a leading 'date YYYY-MM-DD' line, else today.",
+)
+@click.pass_obj
+def analyze(
+    obj: Context, file: Path, as_json: bool, language: str | None, when: str | None
+) -> None:
+    """Print the attributed statements of one HTML or text FILE (for tuning)."""
+    from scheduler.analyze_file import read_article
+
+    analyzer = _analyzer(obj.config())
+    try:
+        article = read_article(file, language=language, when=when)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    reports = analyzer.analyze(article.text, language=article.language, published=article.date)
+    if as_json:
+        for report in reports:
+            click.echo(json_line(report.to_json()))
+        return
+    click.echo(f"{file.name}: {article.language}, {article.date}, {len(reports)} reports")
+    rows = [
+        (
+            r.speaker,
+            r.speaker_as_written[:24],
+            r.kind,
+            "recap" if r.recap else "",
+            "yes" if r.about_peace_talks else "",
+            f"{r.topic_score:g}",
+            r.text[:70],
+        )
+        for r in reports
+    ]
+    click.echo(table(("speaker", "as written", "kind", "recap", "peace", "score", "text"), rows))
+
+
+@cli.command(name="eval")
+@click.option("--json", "as_json", is_flag=True, help="Scores as one JSON object.")
+@click.option("--errors", is_flag=True, help="Also list every disagreement with the labels.")
+@click.option(
+    "--devset",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Labelled articles (default: seeds/devset).",
+)
+@click.pass_obj
+def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | None) -> None:
+    """Score statement, speaker and topic analysis on the labelled dev set."""
+    from scheduler.evaluate import evaluate, load_devset
+
+    config = obj.config()
+    analyzer = _analyzer(config)
+    articles = load_devset(devset or config.analysis.devset_path)
+    if not articles:
+        raise click.UsageError("the dev set is empty")
+    result = evaluate(analyzer, articles)
+    summary = result.summary()
+    if as_json:
+        if errors:
+            summary["errors"] = result.errors
+        click.echo(json_line(summary))
+        return
+    click.echo(f"dev set: {summary['articles']} articles {summary['by_language']}")
+    rows = []
+    for key in (
+        "fresh_peace_statement_in_article",
+        "peace_statement_article_speaker_pairs",
+        "statements_found",
+    ):
+        score = summary[key]
+        rows.append((key, score["precision"], score["recall"], score["f1"]))
+    for key in ("speaker_accuracy", "kind_accuracy", "recap_accuracy"):
+        rows.append((key, "", "", summary[key]))
+    click.echo(table(("measure", "precision", "recall", "F1 / accuracy"), rows))
+    if errors:
+        for error in result.errors:
+            click.echo(json_line(error))
 
 
 def _wait_for_stop() -> None:

@@ -19,6 +19,9 @@ from storage.models import FEED_KINDS, ExtractRules, Feed, Source
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 DEFAULT_REGISTRY = SEEDS_DIR / "sources.toml"
+DEFAULT_SPEAKERS = SEEDS_DIR / "speakers.toml"
+DEFAULT_TOPICS = SEEDS_DIR / "topics.toml"
+DEFAULT_DEVSET = SEEDS_DIR / "devset"
 ARCHIVE_DIR = SEEDS_DIR / "archive"
 CONFIG_ENV = "PEACEWATCH_CONFIG"
 LANGUAGES = ("ru", "uk", "en")
@@ -68,12 +71,21 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class AnalysisSettings:
+    speakers_path: Path = DEFAULT_SPEAKERS
+    topics_path: Path = DEFAULT_TOPICS
+    topic_threshold: float | None = None
+    devset_path: Path = DEFAULT_DEVSET
+
+
+@dataclass(frozen=True)
 class Config:
     storage_path: Path
     registry_path: Path
     sources: tuple[Source, ...]
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     config_path: Path | None = None
 
     @property
@@ -141,7 +153,26 @@ def load_config(path: Path | None = None) -> Config:
         if unknown:
             raise ConfigError(f"[sources] only names unknown sources: {', '.join(unknown)}")
         sources = [s for s in sources if s.id in only]
+    analysis_data = data["analysis"]
+
+    def path_or(value: str, default: Path) -> Path:
+        if not value:
+            return default
+        given = Path(value)
+        return given if given.is_absolute() else base_dir / given
+
+    analysis = AnalysisSettings(
+        speakers_path=path_or(analysis_data["speakers"], DEFAULT_SPEAKERS),
+        topics_path=path_or(analysis_data["topics"], DEFAULT_TOPICS),
+        topic_threshold=(
+            None
+            if analysis_data["topic_threshold"] < 0
+            else float(analysis_data["topic_threshold"])
+        ),
+        devset_path=path_or(analysis_data["devset"], DEFAULT_DEVSET),
+    )
     return Config(
+        analysis=analysis,
         storage_path=storage_path,
         registry_path=registry_path,
         sources=tuple(sources),
@@ -213,3 +244,11 @@ def load_sources(path: Path, schedule: ScheduleSettings | None = None) -> list[S
             )
         )
     return sources
+
+
+def read_analysis_data(settings: AnalysisSettings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The parsed speaker gazetteer and topic lexicon the analysis runs with."""
+    return (
+        _read_toml(settings.speakers_path, "speaker gazetteer"),
+        _read_toml(settings.topics_path, "topic lexicon"),
+    )

@@ -48,6 +48,9 @@ def run_cycle(
             result_path="",
             settings=config.crawl.scrapy_settings(),
             max_articles_per_source=config.crawl.max_articles_per_source,
+            speakers_path=str(config.analysis.speakers_path),
+            topics_path=str(config.analysis.topics_path),
+            topic_threshold=config.analysis.topic_threshold,
         )
         log_path = config.storage_path.parent / "logs" / "crawl-latest.log"
         outcome = run_crawl(job, timeout=config.crawl.timeout_seconds, log_path=log_path)

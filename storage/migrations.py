@@ -125,3 +125,53 @@ def create_core_tables(db: Database) -> None:
         GROUP BY s.id
         """
     )
+
+
+@migrations(name="0002_speakers_reports")
+def create_speakers_and_reports(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE speakers (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            country TEXT,
+            aliases TEXT NOT NULL DEFAULT '{}',
+            roles TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            speaker TEXT NOT NULL,
+            speaker_as_written TEXT NOT NULL,
+            speaker_resolution TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('direct', 'indirect')),
+            text TEXT NOT NULL,
+            recap INTEGER NOT NULL,
+            about_peace_talks INTEGER NOT NULL,
+            topic_score REAL NOT NULL,
+            topic_concepts TEXT NOT NULL DEFAULT '[]',
+            topic_terms TEXT NOT NULL DEFAULT '[]',
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            UNIQUE (article_id, position)
+        )
+        """
+    )
+    db.execute("CREATE INDEX reports_speaker ON reports(speaker, article_id)")
+    db.execute("ALTER TABLE run_sources ADD COLUMN reports INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX reports_peace ON reports(about_peace_talks, recap)")
+    db.execute(
+        """
+        CREATE VIEW peace_reports AS
+        SELECT r.id, r.speaker, r.kind, r.recap, r.topic_score, r.text, a.source_id AS outlet,
+               a.url, a.published_at, a.language
+        FROM reports r JOIN articles a ON a.id = r.article_id
+        WHERE r.about_peace_talks = 1
+        """
+    )

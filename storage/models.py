@@ -97,6 +97,7 @@ class SourceRunStats:
     items_seen: int = 0
     skipped_known: int = 0
     articles_new: int = 0
+    reports: int = 0
     pages_failed: int = 0
     errors: int = 0
     error_text: str | None = None
@@ -106,3 +107,24 @@ class SourceRunStats:
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+
+@dataclass
+class Report:
+    """One article's rendering of one utterance (DESIGN §2), with offsets into the text."""
+
+    speaker: str
+    speaker_as_written: str
+    kind: str  # direct | indirect
+    text: str
+    recap: bool
+    about_peace_talks: bool
+    topic_score: float
+    topic_concepts: list[str]
+    topic_terms: list[str]
+    start: int
+    end: int
+    speaker_resolution: str = "name"  # name | role | pronoun | unknown | continued
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -6,11 +6,12 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlite_utils import Database
 
 from storage.db import StoreError, write_transaction
-from storage.models import Article, Source, SourceRunStats
+from storage.models import Article, Report, Source, SourceRunStats
 
 #: A page that failed this many times (extraction, 404, …) is not fetched again.
 MAX_PAGE_ATTEMPTS = 3
@@ -103,8 +104,8 @@ def is_known_url(db: Database, url: str) -> bool:
     return row is not None
 
 
-def save_article(db: Database, article: Article) -> int | None:
-    """Store one article in its own transaction; None when its canonical URL is already stored."""
+def save_article(db: Database, article: Article, reports: list[Report] | None = None) -> int | None:
+    """Store one article and its reports in one transaction; None when the URL is stored."""
     row = asdict(article)
     row["flags"] = ",".join(article.flags)
     columns = ", ".join(row)
@@ -118,10 +119,62 @@ def save_article(db: Database, article: Article) -> int | None:
             )
             if cursor.rowcount == 0:
                 return None
+            article_id = cursor.lastrowid
+            for position, report in enumerate(reports or ()):
+                _insert_report(db, article_id, position, report)
             db.execute("DELETE FROM page_failures WHERE url = ?", [article.url])
-            return cursor.lastrowid
+            return article_id
     except sqlite3.OperationalError as exc:
         raise StoreError(f"could not store {article.url}: {exc}") from exc
+
+
+def _insert_report(db: Database, article_id: int | None, position: int, report: Report) -> None:
+    db.execute(
+        """
+        INSERT INTO reports (article_id, position, speaker, speaker_as_written, speaker_resolution,
+            kind, text, recap, about_peace_talks, topic_score, topic_concepts, topic_terms,
+            start, "end")
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            article_id,
+            position,
+            report.speaker,
+            report.speaker_as_written,
+            report.speaker_resolution,
+            report.kind,
+            report.text,
+            int(report.recap),
+            int(report.about_peace_talks),
+            report.topic_score,
+            json.dumps(report.topic_concepts, ensure_ascii=False),
+            json.dumps(report.topic_terms, ensure_ascii=False),
+            report.start,
+            report.end,
+        ],
+    )
+
+
+def upsert_speakers(db: Database, speakers: list[dict[str, Any]]) -> None:
+    """Mirror the gazetteer into the ``speakers`` table, for joins and Datasette."""
+    with write_transaction(db):
+        for entry in speakers:
+            db.execute(
+                """
+                INSERT INTO speakers (name, kind, country, aliases, roles, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, country=excluded.country,
+                    aliases=excluded.aliases, roles=excluded.roles, updated_at=excluded.updated_at
+                """,
+                [
+                    entry["name"],
+                    entry.get("kind", "person"),
+                    entry.get("country", ""),
+                    json.dumps(entry.get("aliases", {}), ensure_ascii=False),
+                    json.dumps(entry.get("roles", []), ensure_ascii=False, default=str),
+                    utc_now(),
+                ],
+            )
 
 
 def record_page_failure(db: Database, source_id: str, url: str, error: str) -> None:

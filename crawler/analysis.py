@@ -1,0 +1,114 @@
+"""One article in, its reports out: statements found, speakers resolved, topic scored.
+
+Pure: ``Analyzer(gazetteer, lexicon).analyze(text, language=…, published=…)``; the crawl
+pipeline, ``peacewatch analyze`` and ``peacewatch eval`` all call this one function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from crawler.morphology import tokens
+from crawler.speakers import Gazetteer, Mention, SpeakerTracker
+from crawler.statements import Candidate, find_candidates, paragraphs
+from crawler.topics import Lexicon
+from storage.models import Report
+
+MIN_STATEMENT_WORDS = 4
+
+
+@dataclass
+class Analyzer:
+    gazetteer: Gazetteer
+    lexicon: Lexicon
+
+    @classmethod
+    def from_data(
+        cls, speakers: dict[str, Any], topics: dict[str, Any], threshold: float | None = None
+    ) -> Analyzer:
+        return cls(Gazetteer.from_data(speakers), Lexicon.from_data(topics, threshold))
+
+    def analyze(
+        self, text: str, *, language: str, published: date | None = None, title: str = ""
+    ) -> list[Report]:
+        tracker = SpeakerTracker(self.gazetteer, language, published)
+        names = self._named_people(text, tracker)
+        paragraph_ends = {i: end for i, (_, end) in enumerate(paragraphs(text))}
+        reports: list[Report] = []
+        last: tuple[Candidate, Report] | None = None
+        for candidate in find_candidates(text, title):
+            statement = text[candidate.start : candidate.end].strip(" ,.:;\n")
+            if len(tokens(statement)) < MIN_STATEMENT_WORDS:
+                continue
+            mention = self._speaker(text, candidate, tracker, names, last, paragraph_ends)
+            if mention is None or not mention.name:
+                continue
+            score = self.lexicon.score(statement)
+            report = Report(
+                speaker=mention.name,
+                speaker_as_written=mention.as_written.strip(),
+                kind=candidate.kind,
+                text=statement,
+                recap=candidate.recap,
+                about_peace_talks=self.lexicon.is_about_talks(score),
+                topic_score=score.score,
+                topic_concepts=score.concepts + [f"-{n}" for n in score.negatives],
+                topic_terms=score.terms,
+                start=candidate.start
+                + (
+                    len(text[candidate.start : candidate.end])
+                    - len(text[candidate.start : candidate.end].lstrip(" ,.:;\n"))
+                ),
+                end=candidate.start + len(text[candidate.start : candidate.end].rstrip(" ,.:;\n")),
+                speaker_resolution=mention.kind,
+            )
+            reports.append(report)
+            last = (candidate, report)
+            if mention.person:
+                tracker.last_person = mention
+        return reports
+
+    def _named_people(self, text: str, tracker: SpeakerTracker) -> list[tuple[int, Mention]]:
+        """Every person the gazetteer knows, by position, for pronouns outside statements."""
+        found: list[tuple[int, Mention]] = []
+        for p_start, p_end in paragraphs(text):
+            probe = SpeakerTracker(self.gazetteer, tracker.lang, tracker.when)
+            segment = text[p_start:p_end]
+            for piece_start in range(0, len(segment), 400):
+                mention = probe.resolve(
+                    segment[piece_start : piece_start + 400], p_start + piece_start
+                )
+                if mention is not None and mention.kind in ("name", "role") and mention.person:
+                    found.append((mention.start, mention))
+        return found
+
+    def _speaker(
+        self,
+        text: str,
+        candidate: Candidate,
+        tracker: SpeakerTracker,
+        names: list[tuple[int, Mention]],
+        last: tuple[Candidate, Report] | None,
+        paragraph_ends: dict[int, int],
+    ) -> Mention | None:
+        if candidate.continues:
+            # a quotation paragraph without its own attribution continues the previous speaker
+            # only right after "X сказал:" or after that speaker's own quotation
+            if last is None or last[0].paragraph != candidate.paragraph - 1:
+                return None
+            previous_end = paragraph_ends.get(last[0].paragraph, 0)
+            ends_with_colon = text[:previous_end].rstrip().endswith(":")
+            if not ends_with_colon and last[0].kind != "direct":
+                return None
+            return Mention(last[1].speaker, last[1].speaker_as_written, -1, -1, "continued")
+        window = text[candidate.speaker_start : candidate.speaker_end]
+        # pronouns refer to the last speaker in this or the previous paragraph, else to the
+        # last person named before the mention
+        before = [m for position, m in names if position < candidate.speaker_start]
+        recent_speaker = None
+        if last is not None and candidate.paragraph - last[0].paragraph <= 1:
+            recent_speaker = Mention(last[1].speaker, last[1].speaker_as_written, -1, -1, "name")
+        tracker.last_person = recent_speaker or (before[-1] if before else tracker.last_person)
+        return tracker.resolve(window, candidate.speaker_start)

@@ -1,0 +1,343 @@
+"""Who is speaking: gazetteer names, inflected forms, roles at a date, pronouns, bodies.
+
+Pure: the gazetteer arrives as data (``Gazetteer.from_data`` on the parsed
+``seeds/speakers.toml``); mentions are resolved on token windows of one article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from crawler.morphology import nominative_name, normalise_token, tokens, word_forms
+
+LANGS = ("en", "ru", "uk")
+PRONOUNS = {"он", "она", "він", "вона", "he", "she"}
+#: Words that make a mention an unnamed source, which is not a speaker (DESIGN §2).
+UNNAMED = re.compile(
+    r"^(источник|собеседник|инсайдер|джерел|джерело|співрозмовник|інсайдер|source|official|"
+    r"insider|people|person|diplomat|дипломат|чиновник|посадов|представник|представитель|"
+    r"officials|sources)",
+)
+CITING_SOURCES = re.compile(
+    r"(ссылк\w* на (?:свои |собственные |неназванн\w+ |анонимн\w+ )?источник|"
+    r"посиланн\w* на (?:власні |свої |неназван\w+ |анонімн\w+ )?джерел|"
+    r"citing (?:unnamed |anonymous |two |three |several )?(?:sources|officials|people|diplomats)|"
+    r"sources? (?:familiar|close|briefed)|people familiar|person familiar)",
+    re.IGNORECASE,
+)
+#: Heads of role phrases; alone ("генсек", "глава МИД") they refer to someone already named.
+ROLE_HEADS = re.compile(
+    r"^(генсек|генеральн|секретар|министр|міністр|глав|голов|очільник|президент|премьер|прем'єр|"
+    r"канцлер|пресс-секретар|речник|спикер|спікер|представител|помощник|помічник|советник|"
+    r"радник|спецпосланник|посланник|переговорщик|дипломат|chief|minister|president|"
+    r"spokes|envoy|secretary|chancellor|premier|negotiator|diplomat|aide|adviser|advisor|head|"
+    r"leader|лидер|лідер|официальн|офіційн)",
+)
+#: News organisations cited as the channel of a statement, not its speaker.
+MEDIA = {
+    "reuters",
+    "bloomberg",
+    "axios",
+    "cnn",
+    "bbc",
+    "politico",
+    "interfax",
+    "интерфакс",
+    "тасс",
+    "риа",
+    "уніан",
+    "униан",
+    "укрінформ",
+    "укрінформу",
+    "укринформ",
+    "ukrinform",
+    "afp",
+    "ap",
+    "nbc",
+    "cbs",
+    "abc",
+    "fox",
+    "sky",
+    "guardian",
+    "times",
+    "post",
+    "journal",
+    "коммерсант",
+    "коммерсанту",
+    "ведомости",
+    "медуза",
+    "meduza",
+    "rbc",
+    "рбк",
+}
+_CAPITALISED = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w'’ʼ\-]*$")
+_SENTENCE_WORDS = {
+    "как",
+    "по",
+    "об",
+    "это",
+    "также",
+    "ранее",
+    "при",
+    "в",
+    "во",
+    "на",
+    "за",
+    "як",
+    "про",
+    "це",
+    "також",
+    "раніше",
+    "у",
+    "the",
+    "as",
+    "according",
+    "earlier",
+    "also",
+    "in",
+    "on",
+    "but",
+    "and",
+    "и",
+    "і",
+    "та",
+    "а",
+    "но",
+    "але",
+    "однако",
+    "проте",
+    "этом",
+    "цьому",
+    "he",
+    "she",
+    "он",
+    "она",
+    "він",
+    "вона",
+    "it",
+    "this",
+    "that",
+    "there",
+    "we",
+    "мы",
+    "ми",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    phrases: dict[str, tuple[str, ...]]
+    start: date | None
+    end: date | None
+
+    def covers(self, when: date | None) -> bool:
+        if when is None:
+            return self.end is None
+        return (self.start is None or self.start <= when) and (self.end is None or when < self.end)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    kind: str = "person"
+    country: str = ""
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pinned: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    speaker: Speaker
+    forms: tuple[frozenset[str], ...]
+    role: Role | None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A resolved speaker mention: ``name`` is canonical (or the nominative of an unknown)."""
+
+    name: str
+    as_written: str
+    start: int
+    end: int
+    kind: str  # name | role | pronoun | unknown | unnamed
+    person: bool = True
+
+
+def _parse_date(value: Any) -> date | None:
+    if not value:
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    if len(text) == 7:
+        text += "-01"
+    return date.fromisoformat(text)
+
+
+class Gazetteer:
+    def __init__(self, speakers: list[Speaker]) -> None:
+        self.speakers = {s.name: s for s in speakers}
+        self._index: dict[str, list[_Entry]] = {}
+        for speaker in speakers:
+            pinned = {normalise_token(p) for p in speaker.pinned}
+            for lang, aliases in speaker.aliases.items():
+                for alias in aliases:
+                    self._add(speaker, alias, lang, pinned, None)
+            for role in speaker.roles:
+                for lang, phrases in role.phrases.items():
+                    for phrase in phrases:
+                        self._add(speaker, phrase, lang, pinned, role)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Gazetteer:
+        speakers = []
+        for entry in data.get("speakers", []):
+            aliases = entry.get("aliases", {})
+            roles = tuple(
+                Role(
+                    phrases={lang: tuple(role.get(lang, ())) for lang in LANGS},
+                    start=_parse_date(role.get("from")),
+                    end=_parse_date(role.get("to")),
+                )
+                for role in entry.get("roles", [])
+            )
+            speakers.append(
+                Speaker(
+                    name=entry["name"],
+                    kind=entry.get("kind", "person"),
+                    country=entry.get("country", ""),
+                    aliases={lang: tuple(aliases.get(lang, ())) for lang in LANGS},
+                    pinned=tuple(entry.get("pinned", ())),
+                    roles=roles,
+                )
+            )
+        return cls(speakers)
+
+    def _add(
+        self, speaker: Speaker, phrase: str, lang: str, pinned: set[str], role: Role | None
+    ) -> None:
+        words = [t for t, _, _ in tokens(phrase)]
+        if not words:
+            return
+        forms = []
+        for word in words:
+            base = normalise_token(word)
+            if base in pinned or lang == "en":
+                forms.append(frozenset({base}))
+            else:
+                forms.append(word_forms(word, lang, name=word[:1].isupper()))
+        entry = _Entry(speaker, tuple(forms), role)
+        for form in forms[0]:
+            self._index.setdefault(form, []).append(entry)
+
+    def match_at(
+        self, words: list[str], i: int, when: date | None
+    ) -> tuple[Speaker, int, bool] | None:
+        """The longest gazetteer name or role starting at ``words[i]``: (speaker, length, role?)."""
+        best: tuple[Speaker, int, bool] | None = None
+        for entry in self._index.get(words[i], ()):
+            length = len(entry.forms)
+            if i + length > len(words):
+                continue
+            if all(words[i + k] in entry.forms[k] for k in range(1, length)):
+                if entry.role is not None and not entry.role.covers(when):
+                    continue
+                if best is None or length > best[1] or (length == best[1] and entry.role is None):
+                    best = (entry.speaker, length, entry.role is not None)
+        return best
+
+
+@dataclass
+class SpeakerTracker:
+    """Resolves mentions within one article, remembering who was named last."""
+
+    gazetteer: Gazetteer
+    lang: str
+    when: date | None
+    last_person: Mention | None = None
+    mentioned: list[str] = field(default_factory=list)
+
+    def resolve(self, text: str, offset: int = 0) -> Mention | None:
+        """The speaker named in ``text`` (an attribution window), or None when there is none."""
+        found = tokens(text)
+        if not found:
+            return None
+        words = [normalise_token(t) for t, _, _ in found]
+        # 1. a gazetteer name (prefer) or a role phrase, anywhere in the window
+        best: tuple[int, Speaker, int, bool] | None = None
+        for i in range(len(words)):
+            match = self.gazetteer.match_at(words, i, self.when)
+            if match is None:
+                continue
+            speaker, length, is_role = match
+            if (
+                best is None
+                or (best[3] and not is_role)
+                or (best[3] == is_role and length > best[2])
+            ):
+                best = (i, speaker, length, is_role)
+        if best is not None:
+            i, speaker, length, is_role = best
+            # a role followed by an unknown name is that named person, not the role holder
+            start, end = found[i][1], found[i + length - 1][2]
+            mention = Mention(
+                speaker.name,
+                text[start:end],
+                offset + start,
+                offset + end,
+                "role" if is_role else "name",
+                speaker.kind == "person",
+            )
+            return self._remember(mention)
+        # 2. an unnamed source is nobody
+        if CITING_SOURCES.search(text) or any(UNNAMED.match(word) for word in words[:4]):
+            return Mention("", text, offset, offset + len(text), "unnamed", False)
+        # 3. a pronoun or a bare role refers to the last person named
+        for index, word in enumerate(words):
+            if word in PRONOUNS or (ROLE_HEADS.match(word) and index < 3):
+                if self.last_person is not None:
+                    _, start, end = found[index]
+                    return Mention(
+                        self.last_person.name,
+                        text[start:end],
+                        offset + start,
+                        offset + end,
+                        "pronoun" if word in PRONOUNS else "role",
+                    )
+                return None
+        # 4. an unknown person: capitalised words, put into the nominative
+        run: list[tuple[str, int, int]] = []
+        for token, start, end in found:
+            lowered = normalise_token(token)
+            acronym = len(token) > 1 and token.isupper()
+            if (
+                _CAPITALISED.match(token)
+                and lowered not in _SENTENCE_WORDS
+                and lowered not in MEDIA
+                and not acronym
+            ):
+                run.append((token, start, end))
+            elif run:
+                break
+        if run and len(run) <= 3:
+            name = " ".join(nominative_name(t, self.lang) for t, _, _ in run)
+            mention = Mention(
+                name,
+                text[run[0][1] : run[-1][2]],
+                offset + run[0][1],
+                offset + run[-1][2],
+                "unknown",
+            )
+            return self._remember(mention)
+        return None
+
+    def _remember(self, mention: Mention) -> Mention:
+        if mention.person:
+            self.last_person = mention
+        self.mentioned.append(mention.name)
+        return mention

@@ -1,0 +1,605 @@
+"""Attributed statements in an article: direct quotes and indirect speech, ru/uk/en.
+
+Pure: text in, ``Candidate`` spans out. A candidate is what an analyst would underline: the
+words of the statement (``start``/``end`` into the article text), where the speaker is named
+(``speaker_start``/``speaker_end``), direct or indirect, and whether it is a recap. Who the
+speaker is gets decided by ``crawler.speakers``; what it is about by ``crawler.topics``.
+
+The rules are general grammar of news copy, not patterns of particular sentences:
+- a quotation (« », „ “, “ ”, " ", ‘ ’, or a paragraph opened by a dash) with a speech verb and
+  a speaker after it (", — сказал Рютте", ", said Rutte", "," he said") or before it
+  ("Лавров заявил: «…»", "Рютте: «…»", "По словам Пескова, «…»");
+- a clause introduced by a speech verb and a complementizer ("заявил, что", "наголосив, що",
+  "said (that)"), a source frame ("по словам X,", "за словами X,", "according to X,",
+  "как отметил X,"), a trailing attribution ("…, заявил Песков.", "…, Peskov said."), or a
+  pointer to the previous sentence ("Об этом заявил X", "Про це заявив X");
+- recap markers ("Напомним", "Нагадаємо", "Как сообщал", "Ранее", "Earlier"…).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from crawler.morphology import normalise_token, tokens, word_forms
+
+SPEECH_VERBS = {
+    "ru": (
+        "заявить заявлять сказать говорить отметить отмечать подчеркнуть подчёркивать "
+        "подчеркивать добавить добавлять сообщить сообщать пояснить пояснять указать указывать "
+        "считать констатировать признать признавать предупредить предупреждать напомнить "
+        "напоминать ответить отвечать рассказать рассказывать написать писать уточнить уточнять "
+        "заверить заверять призвать призывать полагать объявить объявлять пообещать обещать "
+        "допустить допускать высказаться оценить настаивать резюмировать выразить убеждать "
+        "утверждать признаться добавлять передать назвать"
+    ),
+    "uk": (
+        "заявити заявляти сказати казати говорити зазначити зазначати наголосити наголошувати "
+        "підкреслити підкреслювати додати додавати повідомити повідомляти пояснити пояснювати "
+        "вказати вказувати вважати констатувати визнати визнавати попередити попереджати "
+        "нагадати нагадувати відповісти відповідати розповісти розповідати написати писати "
+        "уточнити уточнювати запевнити запевняти закликати оголосити оголошувати пообіцяти "
+        "обіцяти припустити допустити висловитися оцінити наполягати резюмувати переконувати "
+        "стверджувати передати назвати"
+    ),
+}
+EN_SPEECH = set(
+    [
+        "say",
+        "says",
+        "said",
+        "saying",
+        "tell",
+        "tells",
+        "told",
+        "add",
+        "adds",
+        "added",
+        "stress",
+        "stresses",
+        "stressed",
+        "note",
+        "notes",
+        "noted",
+        "warn",
+        "warns",
+        "warned",
+        "argue",
+        "argues",
+        "argued",
+        "insist",
+        "insists",
+        "insisted",
+        "write",
+        "writes",
+        "wrote",
+        "declare",
+        "declared",
+        "announce",
+        "announced",
+        "explain",
+        "explained",
+        "claim",
+        "claimed",
+        "believe",
+        "believes",
+        "believed",
+        "urge",
+        "urged",
+        "emphasize",
+        "emphasized",
+        "emphasise",
+        "emphasised",
+        "underline",
+        "underlined",
+        "acknowledge",
+        "acknowledged",
+        "admit",
+        "admitted",
+        "suggest",
+        "suggested",
+        "assert",
+        "asserted",
+        "maintain",
+        "maintained",
+        "reply",
+        "replied",
+        "respond",
+        "responded",
+        "state",
+        "stated",
+        "confirm",
+        "confirmed",
+        "promise",
+        "promised",
+        "vow",
+        "vowed",
+        "predict",
+        "predicted",
+        "signal",
+        "signalled",
+        "signaled",
+    ]
+)
+#: Predicative adjectives that introduce a view: "Х уверен, что…", "Х переконаний, що…".
+OPINION_WORDS = {
+    "уверен",
+    "уверена",
+    "убежден",
+    "убеждена",
+    "убеждён",
+    "переконаний",
+    "переконана",
+    "впевнений",
+    "впевнена",
+    "convinced",
+    "confident",
+}
+COMPLEMENTIZERS = {"что", "чтобы", "що", "щоб", "that"}
+RECAP_STRONG = re.compile(
+    r"^\s*(напомним|нагадаємо|нагадуємо|recall that|как сообщал|как писал|как ранее сообщал|"
+    r"як повідомляв|як писав|як раніше повідомляв|as .{2,40} (?:reported|wrote)|"
+    r"as reported)",
+    re.IGNORECASE,
+)
+RECAP_WEAK = re.compile(
+    r"\b(ранее|раньше|раніше|прежде|earlier|previously|last (?:week|month|year)|"
+    r"had (?:said|stated|told|warned|argued|called|insisted|suggested))\b",
+    re.IGNORECASE,
+)
+FRAME = re.compile(
+    r"(?:^|[,;]\s+|\s)(?P<frame>по словам|по мнению|по его словам|по ее словам|по её словам|"
+    r"за словами|на думку|за його словами|за її словами|according to|in the words of|"
+    r"как (?:отметил|отметила|заявил|заявила|сказал|сказала|подчеркнул|подчеркнула|пояснил|"
+    r"пояснила|добавил|добавила|сообщил|сообщила|указал|указала|считает|уточнил|уточнила)|"
+    r"як (?:зазначив|зазначила|заявив|заявила|сказав|сказала|наголосив|наголосила|підкреслив|"
+    r"підкреслила|пояснив|пояснила|додав|додала|повідомив|повідомила|вказав|вказала|вважає|"
+    r"уточнив|уточнила)|as (?:\w+ )?(?:put it|said|noted|told))\s+",
+    re.IGNORECASE,
+)
+POINTER = re.compile(
+    r"\b(об этом|о чем|о чём|про це|про що|this was (?:said|stated|announced) by|"
+    r"(?:he|she) said this|this is what)\b",
+    re.IGNORECASE,
+)
+DASH = "—–-"
+MIN_QUOTE_WORDS = 4
+
+
+@dataclass
+class Candidate:
+    kind: str  # direct | indirect
+    start: int
+    end: int
+    speaker_start: int
+    speaker_end: int
+    recap: bool
+    paragraph: int
+    continues: bool = False  # a quote paragraph that continues the previous speaker
+
+    def text(self, article: str) -> str:
+        return article[self.start : self.end]
+
+
+@lru_cache(maxsize=4)
+def speech_forms(lang: str) -> frozenset[str]:
+    if lang == "en":
+        return frozenset(EN_SPEECH)
+    forms: set[str] = set()
+    for verb in SPEECH_VERBS.get(lang, "").split():
+        forms.update(word_forms(verb, lang))
+    # Russian news is often quoted in Ukrainian outlets and vice versa
+    return frozenset(forms)
+
+
+@lru_cache(maxsize=1)
+def all_speech_forms() -> frozenset[str]:
+    return speech_forms("ru") | speech_forms("uk") | speech_forms("en")
+
+
+def is_speech_word(word: str) -> bool:
+    word = normalise_token(word)
+    return word in all_speech_forms() or word in OPINION_WORDS
+
+
+# -- quotations -----------------------------------------------------------------------------
+
+_OPEN_CLOSE = {"«": "»", "„": "“", "“": "”", "‘": "’"}
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Top-level quotations as (start, end) of their content, nested quotes left inside."""
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    start_of_top = 0
+    for i, char in enumerate(text):
+        if stack:
+            opener, _ = stack[-1]
+            closer = _OPEN_CLOSE.get(opener, '"')
+            if char == closer or (opener == "„" and char == "”"):
+                if opener == "‘" and i + 1 < len(text) and text[i + 1].isalpha():
+                    continue  # an apostrophe (Ukraine’s), not a closing quote
+                stack.pop()
+                if not stack:
+                    spans.append((start_of_top, i))
+                continue
+            if char == '"' and opener != '"' and not _opens_straight(text, i):
+                continue
+        if char in _OPEN_CLOSE or (char == '"' and _opens_straight(text, i)):
+            if char == "‘" and not stack:
+                continue  # single quotes only nest inside double ones
+            if not stack:
+                start_of_top = i + 1
+            stack.append((char, i))
+        elif char == '"' and stack and stack[-1][0] == '"':
+            stack.pop()
+            if not stack:
+                spans.append((start_of_top, i))
+        if char == "\n" and text[i : i + 2] == "\n\n":
+            stack.clear()  # quotations do not run over paragraph ends unclosed
+    return spans
+
+
+def _opens_straight(text: str, i: int) -> bool:
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return (before.isspace() or before in "([—–-:,«„\n") and not after.isspace()
+
+
+# -- sentences ------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\")]*\s+(?=[«„“\"A-ZА-ЯЁІЇЄҐ—–0-9])")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in re.finditer(r"\n\s*\n", text):
+        if text[start : match.start()].strip():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def sentences(
+    text: str, start: int, end: int, quotes: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Sentence spans inside [start, end); never splits inside a quotation."""
+    result, begin = [], start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        cut = match.start()
+        if any(q0 <= cut < q1 for q0, q1 in quotes):
+            continue
+        if _is_abbreviation(text, cut):
+            continue
+        result.append((begin, cut))
+        begin = match.end()
+    if begin < end:
+        result.append((begin, end))
+    return result
+
+
+_ABBREVIATIONS = re.compile(
+    r"(?:\b[A-ZА-ЯЁІЇЄҐ]|г|гг|им|ул|т\.е|т\.д|Mr|Mrs|Ms|Dr|St|U\.S|вул|ім)\.$"
+)
+
+
+def _is_abbreviation(text: str, cut: int) -> bool:
+    return bool(_ABBREVIATIONS.search(text[max(0, cut - 6) : cut + 1].rstrip()))
+
+
+# -- finding candidates ---------------------------------------------------------------------
+
+
+def _attribution_after(text: str, pos: int, limit: int) -> tuple[int, int] | None:
+    """The speaker clause right after a quotation (", — сказал он", ", said Rutte")."""
+    tail = text[pos:limit]
+    match = re.match(r"^[\s,.!?…]*[—–-]?\s*", tail)
+    if match is None:
+        return None
+    clause_start = pos + match.end()
+    clause_end_match = re.search(r"[.!?;:«„“\"\n]|\s[—–]\s", text[clause_start:limit])
+    clause_end = clause_start + clause_end_match.start() if clause_end_match else limit
+    clause = text[clause_start:clause_end]
+    words = [t for t, _, _ in tokens(clause)]
+    if not words or len(words) > 14:
+        return None
+    if any(is_speech_word(w) for w in words[:6]):
+        return clause_start, clause_end
+    return None
+
+
+def _attribution_before(text: str, sentence_start: int, quote_open: int) -> tuple[int, int] | None:
+    """A speaker clause before a quotation: 'Лавров заявил:' / 'Рютте:' / 'По словам X,'."""
+    head = text[sentence_start:quote_open].rstrip(' «„“"‘')
+    if not head.strip():
+        return None
+    stripped = head.rstrip()
+    words = [t for t, _, _ in tokens(head)]
+    if stripped.endswith(":") and (len(words) <= 3 or any(is_speech_word(w) for w in words)):
+        return sentence_start, sentence_start + len(stripped) - 1
+    if FRAME.search(head) and stripped.endswith(","):
+        frame = FRAME.search(head)
+        assert frame is not None
+        return sentence_start + frame.end(), sentence_start + len(stripped) - 1
+    if stripped.endswith(",") and any(is_speech_word(w) for w in words[-6:]):
+        return sentence_start, sentence_start + len(stripped) - 1
+    return None
+
+
+_NON_CLAUSE_STARTS = {
+    "on",
+    "in",
+    "at",
+    "after",
+    "before",
+    "during",
+    "while",
+    "when",
+    "last",
+    "yesterday",
+    "today",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "earlier",
+    "later",
+    "by",
+    "to",
+    "of",
+    "with",
+    "for",
+}
+_TOLD_OBJECTS = {
+    "reporters",
+    "journalists",
+    "parliament",
+    "lawmakers",
+    "the",
+    "a",
+    "an",
+    "cnn",
+    "reuters",
+    "fox",
+    "bbc",
+    "ap",
+    "afp",
+    "nbc",
+    "cbs",
+    "abc",
+    "politico",
+    "axios",
+}
+
+
+def _clause_after_complementizer(text: str, start: int, end: int) -> tuple[int, int, int] | None:
+    """(verb position, clause start, clause end) for 'X заявил, что …' / 'X said (that) …'."""
+    found = tokens(text[start:end])
+    words = [normalise_token(w) for w, _, _ in found]
+    # 1. a complementizer with a speech verb (or "уверен") at most 5 words before it
+    for index, word in enumerate(words):
+        if word not in COMPLEMENTIZERS:
+            continue
+        for back in range(index - 1, max(-1, index - 6), -1):
+            if is_speech_word(words[back]):
+                return start + found[back][1], start + found[index][2], end
+    # 2. English "X said …" without "that"; "X told reporters …"
+    for index, word in enumerate(words):
+        if word not in ("said", "says", "told", "added", "warned", "argued", "believes"):
+            continue
+        rest = index + 1
+        if word == "told":
+            if rest + 1 < len(words) and words[rest] in ("the", "a", "an"):
+                if words[rest + 1] in _TOLD_OBJECTS:
+                    rest += 2
+            elif rest < len(words) and words[rest] in _TOLD_OBJECTS:
+                rest += 1
+        while rest < len(words) and rest < index + 6 and words[rest] in _NON_CLAUSE_STARTS:
+            # "said on Tuesday", "said in a statement": skip a short adjunct
+            rest += 2 if rest + 1 < len(words) else 1
+        if rest < len(words) and words[rest] == "that":
+            rest += 1
+        if rest < len(words) - 3:
+            return start + found[index][1], start + found[rest][1], end
+    # 3. "заявил о готовности…" / "заявив про…": the object is the statement
+    for index, word in enumerate(words[:-1]):
+        if word.startswith(("заяв", "высказ", "вислов")) and words[index + 1] in ("о", "об", "про"):
+            return start + found[index][1], start + found[index + 1][1], end
+    return None
+
+
+def find_candidates(text: str, title: str = "") -> list[Candidate]:
+    """Every statement candidate in ``text`` (paragraphs separated by blank lines)."""
+    quotes = quote_spans(text)
+    candidates: list[Candidate] = []
+    recap_rest = False
+    for p_index, (p_start, p_end) in enumerate(paragraphs(text)):
+        paragraph = text[p_start:p_end]
+        if RECAP_STRONG.match(paragraph):
+            recap_rest = True
+        p_quotes = [q for q in quotes if p_start <= q[0] < p_end]
+        dash = _dash_paragraph(text, p_start, p_end, p_index, recap_rest)
+        if dash is not None:
+            candidates.append(dash)
+            continue
+        covered: list[tuple[int, int]] = []
+        previous_direct: Candidate | None = None
+        for s_start, s_end in sentences(text, p_start, p_end, p_quotes):
+            sentence = text[s_start:s_end]
+            recap = recap_rest or bool(RECAP_STRONG.match(sentence) or RECAP_WEAK.search(sentence))
+            found = _direct_in_sentence(
+                text, s_start, s_end, p_end, p_quotes, p_index, recap, previous_direct
+            )
+            if found:
+                new = [c for c in found if c is not previous_direct]
+                candidates.extend(new)
+                covered.extend((c.start, c.end) for c in found)
+                previous_direct = found[-1]
+                continue
+            if any(s_start <= q0 < s_end for q0, _ in p_quotes):
+                previous_direct = None
+            indirect = _indirect_in_sentence(text, s_start, s_end, p_index, recap, p_quotes)
+            if indirect is not None:
+                candidates.append(indirect)
+                continue
+            pointer = POINTER.search(sentence)
+            if pointer and any(is_speech_word(w) for w, _, _ in tokens(sentence)):
+                previous = _previous_sentence(text, p_start, s_start, p_quotes)
+                if previous is not None and not any(c0 <= previous[0] < c1 for c0, c1 in covered):
+                    candidates.append(
+                        Candidate(
+                            "indirect",
+                            previous[0],
+                            previous[1],
+                            s_start + pointer.end(),
+                            s_end,
+                            recap,
+                            p_index,
+                        )
+                    )
+    return candidates
+
+
+def _previous_sentence(
+    text: str, p_start: int, s_start: int, quotes: list[tuple[int, int]]
+) -> tuple[int, int] | None:
+    before = sentences(text, p_start, s_start, quotes)
+    if not before:
+        return None
+    start, end = before[-1]
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end - start > 20 else None
+
+
+def _direct_in_sentence(
+    text: str,
+    s_start: int,
+    s_end: int,
+    p_end: int,
+    quotes: list[tuple[int, int]],
+    p_index: int,
+    recap: bool,
+    previous: Candidate | None = None,
+) -> list[Candidate]:
+    found: list[Candidate] = [previous] if previous is not None else []
+    for q_start, q_end in quotes:
+        if not (s_start <= q_start < s_end):
+            continue
+        content = text[q_start:q_end]
+        if len(tokens(content)) < MIN_QUOTE_WORDS:
+            continue
+        # a quotation inside an indirect clause ("заявил, что Украина «…»") is part of it
+        head = text[s_start : q_start - 1]
+        if any(normalise_token(w) in COMPLEMENTIZERS for w, _, _ in tokens(head)) and any(
+            is_speech_word(w) for w, _, _ in tokens(head)
+        ):
+            return []
+        inner = _split_inside(text, q_start, q_end)
+        if inner is not None:
+            found.append(Candidate("direct", q_start, q_end, inner[0], inner[1], recap, p_index))
+            continue
+        after = _attribution_after(text, q_end + 1, min(p_end, q_end + 200))
+        before = _attribution_before(text, s_start, q_start - 1)
+        where = after or before
+        if where is None and found and q_start - found[-1].end < 80:
+            found[-1].end = q_end  # "…," he said. "…": the same statement goes on
+            continue
+        if where is None:
+            continue
+        found.append(Candidate("direct", q_start, q_end, where[0], where[1], recap, p_index))
+    return found
+
+
+def _split_inside(text: str, q_start: int, q_end: int) -> tuple[int, int] | None:
+    """«Первое, — сказал он. — Второе»: the attribution inside the quotation marks."""
+    match = re.search(r"[,.!?…]\s+[—–]\s+([^—–«»]{3,120}?)[.,]\s+[—–]\s+", text[q_start:q_end])
+    if match and any(is_speech_word(w) for w, _, _ in tokens(match.group(1))):
+        return q_start + match.start(1), q_start + match.end(1)
+    return None
+
+
+def _indirect_in_sentence(
+    text: str,
+    s_start: int,
+    s_end: int,
+    p_index: int,
+    recap: bool,
+    quotes: list[tuple[int, int]],
+) -> Candidate | None:
+    sentence = text[s_start:s_end]
+    end = s_end
+    while end > s_start and text[end - 1] in " .\n":
+        end -= 1
+    # "По словам X, …" / "according to X, …" / "как отметил X, …"
+    frame = FRAME.search(sentence)
+    if frame is not None:
+        after = s_start + frame.end()
+        comma = text.find(",", after, end)
+        if comma != -1 and comma - after < 90:
+            return Candidate("indirect", comma + 1, end, after, comma, recap, p_index)
+        if frame.start() > 10:
+            head_end = s_start + frame.start()
+            return Candidate("indirect", s_start, head_end, after, end, recap, p_index)
+    # "X заявил, что …" / "X said (that) …"
+    clause = _clause_after_complementizer(text, s_start, end)
+    if clause is not None:
+        verb, c_start, c_end = clause
+        while c_start < c_end and text[c_start] in " ,:":
+            c_start += 1
+        if c_end - c_start < 12:
+            return None
+        speaker_window = (s_start, verb) if verb - s_start > 1 else (verb, c_start)
+        window_text = text[speaker_window[0] : speaker_window[1]]
+        if not tokens(window_text):
+            # "Заявил, что …" with the speaker after the verb ("заявил глава МИД, что")
+            speaker_window = (verb, c_start)
+        return Candidate("indirect", c_start, c_end, *speaker_window, recap, p_index)
+    # "…, заявил Песков." / "…, Peskov said." (trailing attribution, no quotation marks)
+    trailing = re.search(r",\s*[—–-]?\s*([^,]{2,80})$", sentence[: end - s_start])
+    if trailing and trailing.start() > 25:
+        words = [t for t, _, _ in tokens(trailing.group(1))]
+        if 1 < len(words) <= 9 and any(is_speech_word(w) for w in words[:4]):
+            return Candidate(
+                "indirect",
+                s_start,
+                s_start + trailing.start(),
+                s_start + trailing.start(1),
+                end,
+                recap,
+                p_index,
+            )
+    return None
+
+
+def _dash_paragraph(
+    text: str, p_start: int, p_end: int, p_index: int, recap: bool
+) -> Candidate | None:
+    """A quotation set as a paragraph opened by a dash: '— Мы готовы…, — сказал он.'"""
+    paragraph = text[p_start:p_end]
+    opener = re.match(r"^\s*[—–-]\s+", paragraph)
+    if opener is None:
+        return None
+    q_start = p_start + opener.end()
+    attribution = re.search(
+        r"[,.!?…]\s+[—–-]\s+([^—–]{3,120}?)(?:[.,](?:\s+[—–]\s+|\s*$)|$)", paragraph
+    )
+    if attribution and any(is_speech_word(w) for w, _, _ in tokens(attribution.group(1))):
+        rest = paragraph[attribution.end() :].strip()
+        q_end = p_end if rest else p_start + attribution.start() + 1
+        return Candidate(
+            "direct",
+            q_start,
+            q_end,
+            p_start + attribution.start(1),
+            p_start + attribution.end(1),
+            recap,
+            p_index,
+        )
+    return Candidate("direct", q_start, p_end, -1, -1, recap, p_index, continues=True)

@@ -1,0 +1,125 @@
+"""Is a statement about an initiative to end the war by negotiation? An explainable score.
+
+The lexicon (``seeds/topics.toml``, passed in as data) lists language-independent concepts,
+each with terms in ru/uk/en and a weight, and negative cues. A term is a sequence of token
+patterns on consecutive words: ``переговор*`` is a prefix, ``~`` lets up to three words in
+between. A statement scores the sum of the weights of the distinct concepts it matches, plus
+its negative cues; the matched concepts and terms are kept so a person can see why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.morphology import normalise_token, tokens
+
+MAX_GAP = 3
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Term:
+        patterns = tuple(normalise_token(p) if p not in ("~", "*") else p for p in text.split())
+        return cls(text, patterns)
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    label: str
+    weight: float
+    terms: tuple[Term, ...]
+
+
+@dataclass
+class TopicScore:
+    score: float
+    concepts: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    negatives: list[str] = field(default_factory=list)
+
+
+def _token_matches(pattern: str, word: str) -> bool:
+    if pattern == "*":
+        return True
+    if pattern.endswith("*"):
+        return word.startswith(pattern[:-1])
+    return word == pattern
+
+
+def _match_from(patterns: tuple[str, ...], words: list[str], i: int) -> bool:
+    """Whether ``patterns`` match the words starting at ``i`` (``~`` skips 0–3 words)."""
+    if not patterns:
+        return True
+    head, rest = patterns[0], patterns[1:]
+    if head == "~":
+        return any(
+            _match_from(rest, words, i + gap)
+            for gap in range(0, MAX_GAP + 1)
+            if i + gap <= len(words)
+        )
+    if i >= len(words) or not _token_matches(head, words[i]):
+        return False
+    return _match_from(rest, words, i + 1)
+
+
+class Lexicon:
+    def __init__(self, concepts: list[Concept], negatives: list[Concept], threshold: float) -> None:
+        self.concepts = concepts
+        self.negatives = negatives
+        self.threshold = threshold
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], threshold: float | None = None) -> Lexicon:
+        def build(entries: list[dict[str, Any]]) -> list[Concept]:
+            return [
+                Concept(
+                    id=entry["id"],
+                    label=entry.get("label", entry["id"]),
+                    weight=float(entry.get("weight", 1.0)),
+                    terms=tuple(
+                        Term.parse(term)
+                        for lang in ("en", "ru", "uk")
+                        for term in entry.get(lang, ())
+                    ),
+                )
+                for entry in entries
+            ]
+
+        return cls(
+            build(data.get("concepts", [])),
+            build(data.get("negatives", [])),
+            float(threshold if threshold is not None else data.get("threshold", 1.0)),
+        )
+
+    def score(self, text: str) -> TopicScore:
+        words = [normalise_token(t) for t, _, _ in tokens(text)]
+        result = TopicScore(0.0)
+        for concept, bucket in [(c, "concepts") for c in self.concepts] + [
+            (c, "negatives") for c in self.negatives
+        ]:
+            hit = _first_hit(concept, words)
+            if hit is None:
+                continue
+            result.score += concept.weight
+            getattr(result, bucket).append(concept.id)
+            result.terms.append(hit.text)
+        result.score = round(result.score, 3)
+        return result
+
+    def is_about_talks(self, score: TopicScore) -> bool:
+        return score.score >= self.threshold
+
+
+def _first_hit(concept: Concept, words: list[str]) -> Term | None:
+    for term in concept.terms:
+        first = term.patterns[0]
+        for i, word in enumerate(words):
+            if _token_matches(first, word) and _match_from(term.patterns[1:], words, i + 1):
+                return term
+    return None

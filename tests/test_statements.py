@@ -1,0 +1,217 @@
+"""Statement candidates: every quotation style, attribution order, indirect speech, recaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.statements import Candidate, find_candidates, quote_spans
+
+
+def found(text: str) -> list[tuple[str, str, str, bool]]:
+    return [
+        (c.kind, c.text(text).strip(" ,."), text[c.speaker_start : c.speaker_end].strip(), c.recap)
+        for c in find_candidates(text)
+    ]
+
+
+def only(text: str) -> Candidate:
+    candidates = find_candidates(text)
+    assert len(candidates) == 1, candidates
+    return candidates[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        (
+            "«Мы готовы продолжать переговоры в Женеве», — сказал Песков.",
+            "Мы готовы продолжать переговоры в Женеве",
+        ),
+        (
+            "„Ми готові продовжувати переговори в Женеві“, — заявив Умєров.",
+            "Ми готові продовжувати переговори в Женеві",
+        ),
+        (
+            '"Мы готовы продолжать переговоры в Женеве", - сказал Песков.',
+            "Мы готовы продолжать переговоры в Женеве",
+        ),
+        (
+            "“We are ready to keep talking in Geneva,” Witkoff said.",
+            "We are ready to keep talking in Geneva,",
+        ),
+        (
+            '"We are ready to keep talking in Geneva," said Witkoff.',
+            "We are ready to keep talking in Geneva,",
+        ),
+    ],
+    ids=["guillemets", "german-quotes", "straight-dash", "curly-en", "straight-en-inverted"],
+)
+def test_quotation_styles_with_attribution_after(text: str, quote: str) -> None:
+    candidate = only(text)
+    assert candidate.kind == "direct"
+    assert candidate.text(text) == quote
+
+
+def test_nested_quotes_stay_inside_the_outer_quotation() -> None:
+    text = "«Так называемый „план мира“ требует обсуждения с Киевом», — заявил Лавров."
+    assert quote_spans(text) == [(1, text.index("»"))]
+    assert only(text).kind == "direct"
+
+
+def test_attribution_before_the_quotation_with_a_colon() -> None:
+    text = "Лавров заявил: «Европейцы пытаются сорвать договоренности, достигнутые в Анкоридже»."
+    kind, quote, speaker, _ = found(text)[0]
+    assert (kind, speaker) == ("direct", "Лавров заявил")
+    assert quote.startswith("Европейцы пытаются")
+
+
+def test_headline_form_in_the_body() -> None:
+    text = "Рютте: «Каждую инициативу, которая приблизит конец войны, стоит поощрять»."
+    kind, _, speaker, _ = found(text)[0]
+    assert (kind, speaker) == ("direct", "Рютте")
+
+
+def test_source_frame_before_a_quotation() -> None:
+    text = "По словам Пескова, «президент открыт к диалогу, если воля взаимна»."
+    kind, _, speaker, _ = found(text)[0]
+    assert (kind, speaker) == ("direct", "Пескова")
+
+
+def test_quotation_split_by_its_attribution_is_one_statement() -> None:
+    text = "«Первый день был трудным, — сказал Мединский. — Но мы договорились встретиться завтра»."
+    candidate = only(text)
+    assert candidate.kind == "direct"
+    assert "встретиться завтра" in candidate.text(text)
+    assert text[candidate.speaker_start : candidate.speaker_end] == "сказал Мединский"
+
+
+def test_english_quotation_continued_after_said_is_one_statement() -> None:
+    text = '"The talks were detailed and productive," Witkoff said. "We will meet again next week."'
+    candidate = only(text)
+    assert candidate.text(text).endswith("We will meet again next week.")
+
+
+def test_quotation_set_as_a_paragraph_opened_by_a_dash() -> None:
+    text = "Генсек выступил после встречи.\n\n— Мы поддерживаем любые усилия ради мира, — подчеркнул он."
+    candidate = [c for c in find_candidates(text) if c.kind == "direct"][0]
+    assert candidate.text(text).startswith("Мы поддерживаем")
+    assert text[candidate.speaker_start : candidate.speaker_end].strip() == "подчеркнул он"
+
+
+def test_short_quoted_words_are_not_statements() -> None:
+    assert find_candidates("Песков назвал переговоры «конструктивными» и ушел.") == []
+    assert find_candidates("Агентство «Интерфакс» сообщило о погоде в Москве.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "statement", "speaker"),
+    [
+        (
+            "Песков заявил, что Кремль готов к разговору с Макроном.",
+            "Кремль готов к разговору с Макроном",
+            "Песков",
+        ),
+        (
+            "Сибіга наголосив, що контакти з Москвою мають погоджуватися з Києвом.",
+            "контакти з Москвою мають погоджуватися з Києвом",
+            "Сибіга",
+        ),
+        (
+            "По словам Ушакова, встреча в Абу-Даби прошла конструктивно.",
+            "встреча в Абу-Даби прошла конструктивно",
+            "Ушакова",
+        ),
+        (
+            "За словами Умєрова, раунд в Абу-Дабі був змістовним.",
+            "раунд в Абу-Дабі був змістовним",
+            "Умєрова",
+        ),
+        (
+            "Как отметил Рютте, не ему давать советы союзникам.",
+            "не ему давать советы союзникам",
+            "Рютте",
+        ),
+        (
+            "According to Rubio, the sides are closer than ever to a deal.",
+            "the sides are closer than ever to a deal",
+            "Rubio",
+        ),
+        (
+            "Zelensky said on Monday that Ukraine would not withdraw from Donbas.",
+            "Ukraine would not withdraw from Donbas",
+            "Zelensky",
+        ),
+        (
+            "Peskov told reporters the Kremlin saw signals from Paris.",
+            "the Kremlin saw signals from Paris",
+            "Peskov",
+        ),
+        (
+            "Russia is ready for a new round in Istanbul, Peskov said.",
+            "Russia is ready for a new round in Istanbul",
+            "Peskov said",
+        ),
+        (
+            "Украина не пойдет на территориальные уступки, заявил Зеленский.",
+            "Украина не пойдет на территориальные уступки",
+            "заявил Зеленский",
+        ),
+    ],
+    ids=[
+        "ru-chto",
+        "uk-shcho",
+        "ru-po-slovam",
+        "uk-za-slovamy",
+        "ru-kak-otmetil",
+        "en-according-to",
+        "en-said-that",
+        "en-told",
+        "en-trailing",
+        "ru-trailing",
+    ],
+)
+def test_indirect_speech(text: str, statement: str, speaker: str) -> None:
+    kind, found_statement, found_speaker, _ = found(text)[0]
+    assert kind == "indirect"
+    assert found_statement == statement
+    assert found_speaker.endswith(speaker) or found_speaker.startswith(speaker)
+
+
+def test_about_this_points_to_the_previous_sentence() -> None:
+    text = (
+        "Инициативы, которые могут помочь положить конец войне, должны поощряться. "
+        "Об этом генсек НАТО Марк Рютте заявил на пресс-конференции в Брюсселе."
+    )
+    kind, statement, speaker, _ = found(text)[0]
+    assert kind == "indirect"
+    assert statement.startswith("Инициативы, которые могут помочь")
+    assert "Марк Рютте" in speaker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Напомним, Макрон заявил, что Франция возобновила контакты с Россией.",
+        "Нагадаємо, Макрон заявив, що Франція відновила контакти з Росією.",
+        "Ранее Макрон заявлял, что переговоры должны быть согласованы с Зеленским.",
+        "Earlier, Macron said that France had resumed technical contacts with Russia.",
+        "Как сообщал УНИАН, Макрон заявил, что Франция возобновила контакты с Россией.",
+    ],
+)
+def test_recap_markers_set_recap(text: str) -> None:
+    assert all(recap for *_, recap in found(text))
+    assert found(text)
+
+
+def test_a_strong_recap_marker_covers_the_rest_of_the_article() -> None:
+    text = (
+        "Песков заявил, что Москва готова к новому раунду переговоров.\n\n"
+        "Напомним, Лавров заявил, что Европа мешает переговорам.\n\n"
+        "Зеленский считает, что прекращение огня должно быть первым шагом."
+    )
+    assert [recap for *_, recap in found(text)] == [False, True, True]
+
+
+def test_a_fresh_statement_is_not_a_recap() -> None:
+    text = "Рютте заявил, что союзники поддерживают мирные усилия США."
+    assert found(text)[0][3] is False
