@@ -10,8 +10,8 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from storage.db import StoreError, open_db
 from crawler.analysis import Analyzer
+from storage.db import StoreError, open_db
 from storage.models import Article, Report
 from storage.queries import record_page_failure, save_article
 

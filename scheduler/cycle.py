@@ -1,4 +1,4 @@
-"""One cycle: crawl the sources, then record the run.
+"""One cycle: crawl the sources (articles and their reports), then record the run.
 
 Later steps (diff, alerts) join here, after the crawl and before the run is recorded.
 """
@@ -9,11 +9,11 @@ import time
 from dataclasses import dataclass
 
 from crawler.job import CrawlJob
-from scheduler.config import Config
+from scheduler.config import Config, read_analysis_data
 from scheduler.crawl import run_crawl
 from storage.db import open_db
 from storage.models import Source, SourceRunStats
-from storage.queries import finish_run, start_run, upsert_sources
+from storage.queries import finish_run, start_run, upsert_sources, upsert_speakers
 
 
 @dataclass
@@ -38,9 +38,11 @@ def run_cycle(
 ) -> CycleReport:
     sources = list(config.enabled_sources if sources is None else sources)
     started = time.monotonic()
+    speakers, _ = read_analysis_data(config.analysis)
     db = open_db(config.storage_path)
     try:
         upsert_sources(db, sources)
+        upsert_speakers(db, speakers.get("speakers", []))
         run_id = start_run(db, trigger)
         job = CrawlJob(
             db_path=str(config.storage_path),

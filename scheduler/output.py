@@ -41,12 +41,24 @@ def run_table(stats: list[SourceRunStats]) -> str:
             s.items_seen,
             s.skipped_known,
             s.articles_new,
+            s.reports,
             s.errors,
             (s.error_text or s.deferred_until or "")[:70],
         )
         for s in sorted(stats, key=lambda s: s.source_id)
     ]
     return table(
-        ("source", "status", "requests", "304", "items", "known", "new", "errors", "first error"),
+        (
+            "source",
+            "status",
+            "requests",
+            "304",
+            "items",
+            "known",
+            "new",
+            "reports",
+            "errors",
+            "first error",
+        ),
         rows,
     )

@@ -93,7 +93,7 @@ def test_english_quotation_continued_after_said_is_one_statement() -> None:
 
 def test_quotation_set_as_a_paragraph_opened_by_a_dash() -> None:
     text = "Генсек выступил после встречи.\n\n— Мы поддерживаем любые усилия ради мира, — подчеркнул он."
-    candidate = [c for c in find_candidates(text) if c.kind == "direct"][0]
+    candidate = next(c for c in find_candidates(text) if c.kind == "direct")
     assert candidate.text(text).startswith("Мы поддерживаем")
     assert text[candidate.speaker_start : candidate.speaker_end].strip() == "подчеркнул он"
 
