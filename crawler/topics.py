@@ -15,6 +15,7 @@ from typing import Any
 from crawler.morphology import normalise_token, tokens
 
 MAX_GAP = 3
+_KEY = 3  # letters of a prefix used as its index key
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,22 @@ class Lexicon:
         self.concepts = concepts
         self.negatives = negatives
         self.threshold = threshold
+        # Terms indexed by their first word (exact) or the first letters of their prefix, so a
+        # statement is checked only against terms that can start at one of its words.
+        self._exact: dict[str, list[tuple[Concept, Term, bool]]] = {}
+        self._prefix: dict[str, list[tuple[Concept, Term, bool]]] = {}
+        self._short: list[tuple[Concept, Term, bool]] = []
+        for group, negative in ((concepts, False), (negatives, True)):
+            for concept in group:
+                for term in concept.terms:
+                    first = term.patterns[0] if term.patterns else ""
+                    entry = (concept, term, negative)
+                    if not first.endswith("*"):
+                        self._exact.setdefault(first, []).append(entry)
+                    elif len(first) > _KEY:
+                        self._prefix.setdefault(first[:_KEY], []).append(entry)
+                    else:
+                        self._short.append(entry)
 
     @classmethod
     def from_data(cls, data: dict[str, Any], threshold: float | None = None) -> Lexicon:
@@ -99,27 +116,24 @@ class Lexicon:
 
     def score(self, text: str) -> TopicScore:
         words = [normalise_token(t) for t, _, _ in tokens(text)]
+        hits: dict[str, tuple[Concept, Term, bool]] = {}
+        for i, word in enumerate(words):
+            for entry in (
+                self._exact.get(word, []) + self._prefix.get(word[:_KEY], []) + self._short
+            ):
+                concept, term, _ = entry
+                if concept.id in hits or not _token_matches(term.patterns[0], word):
+                    continue
+                if _match_from(term.patterns[1:], words, i + 1):
+                    hits[concept.id] = entry
         result = TopicScore(0.0)
-        for concept, bucket in [(c, "concepts") for c in self.concepts] + [
-            (c, "negatives") for c in self.negatives
-        ]:
-            hit = _first_hit(concept, words)
-            if hit is None:
-                continue
+        order = {c.id: n for n, c in enumerate(self.concepts + self.negatives)}
+        for concept, term, negative in sorted(hits.values(), key=lambda e: order[e[0].id]):
             result.score += concept.weight
-            getattr(result, bucket).append(concept.id)
-            result.terms.append(hit.text)
+            (result.negatives if negative else result.concepts).append(concept.id)
+            result.terms.append(term.text)
         result.score = round(result.score, 3)
         return result
 
     def is_about_talks(self, score: TopicScore) -> bool:
         return score.score >= self.threshold
-
-
-def _first_hit(concept: Concept, words: list[str]) -> Term | None:
-    for term in concept.terms:
-        first = term.patterns[0]
-        for i, word in enumerate(words):
-            if _token_matches(first, word) and _match_from(term.patterns[1:], words, i + 1):
-                return term
-    return None

@@ -1,0 +1,93 @@
+"""The whole analysis on the user's seed and on typical sentences, with the real seeds data."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crawler.analysis import Analyzer
+from scheduler.analyze_file import read_article
+from scheduler.config import SEEDS_DIR, load_config, read_analysis_data
+
+SEED = SEEDS_DIR / "000_037014a95d8099d3.txt"
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    speakers, topics = read_analysis_data(load_config(None).analysis)
+    return Analyzer.from_data(speakers, topics)
+
+
+@pytest.fixture(scope="module")
+def seed_reports(analyzer: Analyzer):
+    article = read_article(SEED, language=None, when=None)
+    assert article.date == date(2026, 2, 11)
+    return analyzer.analyze(article.text, language=article.language, published=article.date)
+
+
+def test_seed_rutte_direct_quotes_are_fresh_peace_talk_statements(seed_reports) -> None:
+    rutte = [r for r in seed_reports if r.speaker == "Mark Rutte" and r.kind == "direct"]
+    assert len(rutte) == 2
+    assert all(r.about_peace_talks and not r.recap for r in rutte)
+    assert any("поощрял каждую инициативу" in r.text for r in rutte)
+    assert any("лидерство США" in r.text for r in rutte)
+
+
+def test_seed_opening_paraphrase_is_rutte_via_about_this(seed_reports) -> None:
+    first = seed_reports[0]
+    assert (first.speaker, first.kind, first.recap) == ("Mark Rutte", "indirect", False)
+    assert first.text.startswith("Инициативы, которые могут помочь положить конец")
+    assert first.about_peace_talks
+
+
+def test_seed_macron_statements_are_indirect_recaps(seed_reports) -> None:
+    macron = [r for r in seed_reports if r.speaker == "Emmanuel Macron"]
+    texts = " | ".join(r.text for r in macron)
+    assert len(macron) >= 3
+    assert all(r.kind == "indirect" and r.recap for r in macron)
+    assert "возобновила контакты с Россией на техническом уровне" in texts
+    assert "диалог Европы с Россией необходим" in texts
+    assert "согласованы с президентом Украины" in texts
+
+
+def test_seed_reuters_sourced_line_about_bonne_is_not_a_statement(seed_reports) -> None:
+    assert not any("Бонн" in r.text for r in seed_reports)
+    assert all(r.speaker for r in seed_reports)
+
+
+def test_seed_reports_hold_no_boilerplate_and_right_offsets(seed_reports) -> None:
+    article = read_article(SEED, language=None, when=None)
+    for report in seed_reports:
+        assert "Видео дня" not in report.text and "заинтересовать" not in report.text
+        assert article.text[report.start : report.end] == report.text
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "speaker", "peace"),
+    [
+        ("Глава МИД Украины Андрей Сибига заявил, что любые контакты с Москвой должны согласовываться с Киевом.", "ru", "Andrii Sybiha", True),
+        ("Очільник МЗС наголосив, що Україна готова до припинення вогню, якщо Росія погодиться.", "uk", "Andrii Sybiha", True),
+        ("The Kremlin spokesman said Moscow was ready for a new round of talks in Istanbul.", "en", "Dmitry Peskov", True),
+        ("Зеленский заявил, что ночью Россия выпустила по энергетике более 400 дронов.", "ru", "Volodymyr Zelensky", False),
+        ("Rutte said allies must raise defence spending to five percent of GDP.", "en", "Mark Rutte", False),
+    ],
+)
+def test_typical_sentences(analyzer: Analyzer, text: str, language: str, speaker: str, peace: bool) -> None:
+    reports = analyzer.analyze(text, language=language, published=date(2026, 2, 11))
+    assert [(r.speaker, r.about_peace_talks) for r in reports] == [(speaker, peace)]
+
+
+def test_analyze_command_prints_json_lines(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    result = CliRunner().invoke(cli, ["analyze", str(SEED), "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows and {"speaker", "speaker_as_written", "kind", "text", "recap", "about_peace_talks",
+                     "topic_score", "topic_concepts", "start", "end"} <= set(rows[0])
