@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from crawler.morphology import nominative_name, normalise_token, tokens, word_forms
+from crawler.statements import is_speech_word
 
 LANGS = ("en", "ru", "uk")
 PRONOUNS = {"он", "она", "він", "вона", "he", "she"}
@@ -183,6 +184,7 @@ class Gazetteer:
     def __init__(self, speakers: list[Speaker]) -> None:
         self.speakers = {s.name: s for s in speakers}
         self._index: dict[str, list[_Entry]] = {}
+        self.names_first_words: set[str] = set()
         for speaker in speakers:
             pinned = {normalise_token(p) for p in speaker.pinned}
             for lang, aliases in speaker.aliases.items():
@@ -234,6 +236,8 @@ class Gazetteer:
         entry = _Entry(speaker, tuple(forms), role)
         for form in forms[0]:
             self._index.setdefault(form, []).append(entry)
+        if role is None:
+            self.names_first_words.update(forms[0])
 
     def match_at(
         self, words: list[str], i: int, when: date | None
@@ -268,6 +272,11 @@ class SpeakerTracker:
         if not found:
             return None
         words = [normalise_token(t) for t, _, _ in found]
+        # 0. "источники в Кремле", "a US official": an unnamed source is nobody
+        heads = [w for w in words if w not in _SENTENCE_WORDS and not is_speech_word(w)]
+        unnamed = CITING_SOURCES.search(text) or (heads and UNNAMED.match(heads[0]))
+        if unnamed and not (heads and heads[0] in self.gazetteer.names_first_words):
+            return Mention("", text, offset, offset + len(text), "unnamed", False)
         # 1. a gazetteer name (prefer) or a role phrase, anywhere in the window
         best: tuple[int, Speaker, int, bool] | None = None
         for i in range(len(words)):
@@ -275,15 +284,13 @@ class SpeakerTracker:
             if match is None:
                 continue
             speaker, length, is_role = match
-            if (
-                best is None
-                or (best[3] and not is_role)
-                or (best[3] == is_role and length > best[2])
-            ):
+            better = best is None or (best[3] and not is_role)
+            if best is not None and best[3] == is_role and length > best[2]:
+                better = True
+            if better:
                 best = (i, speaker, length, is_role)
         if best is not None:
             i, speaker, length, is_role = best
-            # a role followed by an unknown name is that named person, not the role holder
             start, end = found[i][1], found[i + length - 1][2]
             mention = Mention(
                 speaker.name,
@@ -294,12 +301,24 @@ class SpeakerTracker:
                 speaker.kind == "person",
             )
             return self._remember(mention)
-        # 2. an unnamed source is nobody
-        if CITING_SOURCES.search(text) or any(UNNAMED.match(word) for word in words[:4]):
-            return Mention("", text, offset, offset + len(text), "unnamed", False)
+        # 2. an unknown person: capitalised words, put into the nominative
+        run: list[tuple[str, int, int]] = []
+        for token, start, end in found:
+            lowered = normalise_token(token)
+            acronym = len(token) > 1 and token.isupper()
+            if (
+                _CAPITALISED.match(token)
+                and lowered not in _SENTENCE_WORDS
+                and lowered not in MEDIA
+                and not acronym
+                and not is_speech_word(lowered)
+            ):
+                run.append((token, start, end))
+            elif run:
+                break
         # 3. a pronoun or a bare role refers to the last person named
         for index, word in enumerate(words):
-            if word in PRONOUNS or (ROLE_HEADS.match(word) and index < 3):
+            if word in PRONOUNS or (ROLE_HEADS.match(word) and index < 3 and not run):
                 if self.last_person is not None:
                     _, start, end = found[index]
                     return Mention(
@@ -310,20 +329,6 @@ class SpeakerTracker:
                         "pronoun" if word in PRONOUNS else "role",
                     )
                 return None
-        # 4. an unknown person: capitalised words, put into the nominative
-        run: list[tuple[str, int, int]] = []
-        for token, start, end in found:
-            lowered = normalise_token(token)
-            acronym = len(token) > 1 and token.isupper()
-            if (
-                _CAPITALISED.match(token)
-                and lowered not in _SENTENCE_WORDS
-                and lowered not in MEDIA
-                and not acronym
-            ):
-                run.append((token, start, end))
-            elif run:
-                break
         if run and len(run) <= 3:
             name = " ".join(nominative_name(t, self.lang) for t, _, _ in run)
             mention = Mention(

@@ -32,7 +32,9 @@ SPEECH_VERBS = {
         "напоминать ответить отвечать рассказать рассказывать написать писать уточнить уточнять "
         "заверить заверять призвать призывать полагать объявить объявлять пообещать обещать "
         "допустить допускать высказаться оценить настаивать резюмировать выразить убеждать "
-        "утверждать признаться добавлять передать назвать"
+        "утверждать признаться добавлять передать назвать предложить предлагать подтвердить "
+        "подтверждать раскритиковать отвергнуть отвергать обвинить обвинять пригрозить "
+        "потребовать требовать осудить приветствовать опровергнуть выступить"
     ),
     "uk": (
         "заявити заявляти сказати казати говорити зазначити зазначати наголосити наголошувати "
@@ -41,7 +43,9 @@ SPEECH_VERBS = {
         "нагадати нагадувати відповісти відповідати розповісти розповідати написати писати "
         "уточнити уточнювати запевнити запевняти закликати оголосити оголошувати пообіцяти "
         "обіцяти припустити допустити висловитися оцінити наполягати резюмувати переконувати "
-        "стверджувати передати назвати"
+        "стверджувати передати назвати запропонувати пропонувати підтвердити підтверджувати "
+        "розкритикувати відкинути відкидати звинуватити звинувачувати пригрозити вимагати "
+        "засудити привітати спростувати виступити"
     ),
 }
 EN_SPEECH = set(
@@ -112,6 +116,30 @@ EN_SPEECH = set(
         "confirm",
         "confirmed",
         "promise",
+        "proposed",
+        "propose",
+        "proposes",
+        "accused",
+        "accuses",
+        "rejected",
+        "rejects",
+        "demanded",
+        "demands",
+        "threatened",
+        "praised",
+        "criticised",
+        "criticized",
+        "dismissed",
+        "welcomed",
+        "welcomes",
+        "described",
+        "called",
+        "calls",
+        "urges",
+        "warns",
+        "questioned",
+        "denied",
+        "denies",
         "promised",
         "vow",
         "vowed",
@@ -356,6 +384,25 @@ _NON_CLAUSE_STARTS = {
     "with",
     "for",
 }
+_ADJUNCTS = {
+    "на",
+    "в",
+    "во",
+    "у",
+    "после",
+    "після",
+    "під",
+    "под",
+    "in",
+    "at",
+    "on",
+    "during",
+    "after",
+    "journalists",
+    "журналистам",
+    "журналістам",
+    "reporters",
+}
 _TOLD_OBJECTS = {
     "reporters",
     "journalists",
@@ -561,6 +608,36 @@ def _indirect_in_sentence(
             # "Заявил, что …" with the speaker after the verb ("заявил глава МИД, что")
             speaker_window = (verb, c_start)
         return Candidate("indirect", c_start, c_end, *speaker_window, recap, p_index)
+    # "Умеров назвал переговоры конструктивными" / "Fidan urged both sides to …": a speech
+    # verb with an object, its subject named just before it
+    found = tokens(sentence[: end - s_start])
+    for index, (word, w0, w1) in enumerate(found[:12] if not POINTER.search(sentence) else []):
+        lowered = normalise_token(word)
+        if index == 0 or not is_speech_word(word) or lowered in OPINION_WORDS:
+            continue
+        if index + 1 < len(found) and normalise_token(found[index + 1][0]) in _ADJUNCTS:
+            break
+        if lowered in ("said", "says", "told", "сказал", "сказав", "сообщил", "повідомив"):
+            break
+        if len(found) - index < 4:
+            break
+        if text[s_start + found[index - 1][2] : s_start + w0].strip(" ") not in ("",):
+            break  # "X, …, заявил" — the subject is not right before the verb
+        return Candidate("indirect", s_start + w1, end, s_start, s_start + w0, recap, p_index)
+    # "Ушаков: разговор был весьма полезным" (a headline-style line in the body)
+    headline = re.match(
+        r"^([A-ZА-ЯЁІЇЄҐ][\w'’\-]+(?: [A-ZА-ЯЁІЇЄҐ][\w'’\-]+){0,2}): (?=\w)", sentence
+    )
+    if headline:
+        return Candidate(
+            "indirect",
+            s_start + headline.end(),
+            end,
+            s_start,
+            s_start + headline.end(1),
+            recap,
+            p_index,
+        )
     # "…, заявил Песков." / "…, Peskov said." (trailing attribution, no quotation marks)
     trailing = re.search(r",\s*[—–-]?\s*([^,]{2,80})$", sentence[: end - s_start])
     if trailing and trailing.start() > 25:

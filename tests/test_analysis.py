@@ -67,14 +67,41 @@ def test_seed_reports_hold_no_boilerplate_and_right_offsets(seed_reports) -> Non
 @pytest.mark.parametrize(
     ("text", "language", "speaker", "peace"),
     [
-        ("Глава МИД Украины Андрей Сибига заявил, что любые контакты с Москвой должны согласовываться с Киевом.", "ru", "Andrii Sybiha", True),
-        ("Очільник МЗС наголосив, що Україна готова до припинення вогню, якщо Росія погодиться.", "uk", "Andrii Sybiha", True),
-        ("The Kremlin spokesman said Moscow was ready for a new round of talks in Istanbul.", "en", "Dmitry Peskov", True),
-        ("Зеленский заявил, что ночью Россия выпустила по энергетике более 400 дронов.", "ru", "Volodymyr Zelensky", False),
-        ("Rutte said allies must raise defence spending to five percent of GDP.", "en", "Mark Rutte", False),
+        (
+            "Глава МИД Украины Андрей Сибига заявил, что любые контакты с Москвой должны согласовываться с Киевом.",
+            "ru",
+            "Andrii Sybiha",
+            True,
+        ),
+        (
+            "Очільник МЗС наголосив, що Україна готова до припинення вогню, якщо Росія погодиться.",
+            "uk",
+            "Andrii Sybiha",
+            True,
+        ),
+        (
+            "The Kremlin spokesman said Moscow was ready for a new round of talks in Istanbul.",
+            "en",
+            "Dmitry Peskov",
+            True,
+        ),
+        (
+            "Зеленский заявил, что ночью Россия выпустила по энергетике более 400 дронов.",
+            "ru",
+            "Volodymyr Zelensky",
+            False,
+        ),
+        (
+            "Rutte said allies must raise defence spending to five percent of GDP.",
+            "en",
+            "Mark Rutte",
+            False,
+        ),
     ],
 )
-def test_typical_sentences(analyzer: Analyzer, text: str, language: str, speaker: str, peace: bool) -> None:
+def test_typical_sentences(
+    analyzer: Analyzer, text: str, language: str, speaker: str, peace: bool
+) -> None:
     reports = analyzer.analyze(text, language=language, published=date(2026, 2, 11))
     assert [(r.speaker, r.about_peace_talks) for r in reports] == [(speaker, peace)]
 
@@ -89,5 +116,15 @@ def test_analyze_command_prints_json_lines(tmp_path: Path) -> None:
     import json
 
     rows = [json.loads(line) for line in result.output.splitlines()]
-    assert rows and {"speaker", "speaker_as_written", "kind", "text", "recap", "about_peace_talks",
-                     "topic_score", "topic_concepts", "start", "end"} <= set(rows[0])
+    assert rows and {
+        "speaker",
+        "speaker_as_written",
+        "kind",
+        "text",
+        "recap",
+        "about_peace_talks",
+        "topic_score",
+        "topic_concepts",
+        "start",
+        "end",
+    } <= set(rows[0])

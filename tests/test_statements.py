@@ -98,8 +98,9 @@ def test_quotation_set_as_a_paragraph_opened_by_a_dash() -> None:
     assert text[candidate.speaker_start : candidate.speaker_end].strip() == "подчеркнул он"
 
 
-def test_short_quoted_words_are_not_statements() -> None:
-    assert find_candidates("Песков назвал переговоры «конструктивными» и ушел.") == []
+def test_short_quoted_words_are_not_direct_statements() -> None:
+    candidates = find_candidates("Песков назвал переговоры «конструктивными» и ушел.")
+    assert [c.kind for c in candidates] == ["indirect"]
     assert find_candidates("Агентство «Интерфакс» сообщило о погоде в Москве.") == []
 
 

@@ -66,3 +66,26 @@ def test_stored_article_has_utc_time_language_and_no_boilerplate(archive_server,
         for boilerplate in ("Видео дня", "Читайте также:", "Читайте також:", "Read also:"):
             assert boilerplate not in row["text"], (row["url"], boilerplate)
         assert "\ufffd" not in row["text"]
+
+
+def test_the_crawl_stores_each_articles_reports_with_it(archive_server, archive_config):
+    report = run_cycle(archive_config)
+    assert sum(s.reports for s in report.stats) > 100
+    db = open_db(archive_config.storage_path)
+    try:
+        rutte = list(
+            db.query(
+                "SELECT r.kind, r.recap, r.about_peace_talks FROM reports r "
+                "JOIN articles a ON a.id = r.article_id "
+                "WHERE a.source_id = 'unian-ru' AND r.speaker = 'Mark Rutte' AND r.kind = 'direct'"
+            )
+        )
+        orphans = db.execute(
+            "SELECT COUNT(*) FROM reports WHERE article_id NOT IN (SELECT id FROM articles)"
+        ).fetchone()[0]
+        speakers = db["speakers"].count
+    finally:
+        db.close()
+    assert any(row["about_peace_talks"] and not row["recap"] for row in rutte)
+    assert orphans == 0
+    assert speakers >= 80
