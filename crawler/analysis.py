@@ -17,6 +17,10 @@ from crawler.topics import Lexicon
 from storage.models import Report
 
 MIN_STATEMENT_WORDS = 4
+CONTEXT_WEIGHT = 0.5
+TITLE_WEIGHT = 0.5
+ARTICLE_WEIGHT = 0.5
+ARTICLE_SHARE = 0.4
 
 
 @dataclass
@@ -30,12 +34,25 @@ class Analyzer:
     ) -> Analyzer:
         return cls(Gazetteer.from_data(speakers), Lexicon.from_data(topics, threshold))
 
+    #: How much a statement's surroundings add to its own topic score: the paragraph it stands
+    #: in and the article's title. Statements are short; "the talks were constructive" is
+    #: about the Geneva round only because the paragraph says so.
+    context_weight: float = CONTEXT_WEIGHT
+    title_weight: float = TITLE_WEIGHT
+    article_weight: float = ARTICLE_WEIGHT
+    article_share: float = ARTICLE_SHARE
+
     def analyze(
         self, text: str, *, language: str, published: date | None = None, title: str = ""
     ) -> list[Report]:
         tracker = SpeakerTracker(self.gazetteer, language, published)
         names = self._named_people(text, tracker)
-        paragraph_ends = {i: end for i, (_, end) in enumerate(paragraphs(text))}
+        spans = paragraphs(text)
+        paragraph_ends = {i: end for i, (_, end) in enumerate(spans)}
+        context_scores: dict[int, float] = {}
+        title_score = self.lexicon.score(title).score if title else 0.0
+        about = [self.lexicon.score(text[a:b]).score >= self.lexicon.threshold for a, b in spans]
+        article_about_talks = bool(about) and sum(about) / len(about) >= self.article_share
         reports: list[Report] = []
         last: tuple[Candidate, Report] | None = None
         for candidate in find_candidates(text, title):
@@ -46,6 +63,17 @@ class Analyzer:
             if mention is None or not mention.name:
                 continue
             score = self.lexicon.score(statement)
+            if candidate.paragraph not in context_scores:
+                p_start, p_end = spans[candidate.paragraph]
+                context_scores[candidate.paragraph] = self.lexicon.score(text[p_start:p_end]).score
+            context = context_scores[candidate.paragraph]
+            if score.score > 0 or not score.negatives:
+                bonus = self.context_weight * (context >= self.lexicon.threshold)
+                bonus += self.title_weight * (title_score >= self.lexicon.threshold)
+                bonus += self.article_weight * article_about_talks
+                if bonus:
+                    score.score = round(score.score + bonus, 3)
+                    score.concepts.append("context")
             report = Report(
                 speaker=mention.name,
                 speaker_as_written=mention.as_written.strip(),

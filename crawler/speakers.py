@@ -128,6 +128,61 @@ _SENTENCE_WORDS = {
 }
 
 
+_OBLIQUE_PREPOSITIONS = {
+    "с",
+    "со",
+    "з",
+    "із",
+    "зі",
+    "with",
+    "от",
+    "від",
+    "для",
+    "про",
+    "о",
+    "об",
+    "about",
+    "to",
+    "против",
+    "проти",
+    "between",
+    "между",
+    "між",
+    "and",
+    "и",
+    "і",
+    "та",
+    "by",
+    "к",
+    "до",
+}
+_TITLE_WORDS = {
+    "trade",
+    "commissioner",
+    "president",
+    "prime",
+    "minister",
+    "foreign",
+    "defence",
+    "defense",
+    "secretary",
+    "chancellor",
+    "senator",
+    "general",
+    "pope",
+    "king",
+}
+
+
+def _looks_like_name(token: str, lang: str) -> bool:
+    """A single capitalised word counts as an unknown person only if morphology says so."""
+    from crawler.morphology import analyzer
+
+    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", token):
+        return False
+    return any({"Surn", "Name"} & set(p.tag.grammemes) for p in analyzer(lang).parse(token)[:2])
+
+
 @dataclass(frozen=True)
 class Role:
     phrases: dict[str, tuple[str, ...]]
@@ -277,18 +332,24 @@ class SpeakerTracker:
         unnamed = CITING_SOURCES.search(text) or (heads and UNNAMED.match(heads[0]))
         if unnamed and not (heads and heads[0] in self.gazetteer.names_first_words):
             return Mention("", text, offset, offset + len(text), "unnamed", False)
-        # 1. a gazetteer name (prefer) or a role phrase, anywhere in the window
+        # 1. a gazetteer person named in the window (the first one: the subject comes first),
+        #    else a role held at the date, else a body ("МИД России", "the Kremlin")
         best: tuple[int, Speaker, int, bool] | None = None
-        for i in range(len(words)):
+        best_rank = -1
+        i = 0
+        while i < len(words):
             match = self.gazetteer.match_at(words, i, self.when)
             if match is None:
+                i += 1
                 continue
             speaker, length, is_role = match
-            better = best is None or (best[3] and not is_role)
-            if best is not None and best[3] == is_role and length > best[2]:
-                better = True
-            if better:
-                best = (i, speaker, length, is_role)
+            oblique = i > 0 and words[i - 1] in _OBLIQUE_PREPOSITIONS
+            rank = 1 if speaker.kind != "person" else (2 if is_role else 3)
+            if oblique:
+                rank = 0
+            if rank > best_rank:
+                best, best_rank = (i, speaker, length, is_role), rank
+            i += length
         if best is not None:
             i, speaker, length, is_role = best
             start, end = found[i][1], found[i + length - 1][2]
@@ -329,6 +390,10 @@ class SpeakerTracker:
                         "pronoun" if word in PRONOUNS else "role",
                     )
                 return None
+        while run and normalise_token(run[0][0]) in _TITLE_WORDS:
+            run = run[1:]
+        if run and len(run) == 1 and not _looks_like_name(run[0][0], self.lang):
+            run = []
         if run and len(run) <= 3:
             name = " ".join(nominative_name(t, self.lang) for t, _, _ in run)
             mention = Mention(

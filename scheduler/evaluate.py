@@ -144,7 +144,9 @@ def evaluate(analyzer: Analyzer, articles: list[DevArticle]) -> Evaluation:
     for article in articles:
         result.by_language[article.language] = result.by_language.get(article.language, 0) + 1
         published = article.published.date() if article.published else None
-        reports = analyzer.analyze(article.text, language=article.language, published=published)
+        reports = analyzer.analyze(
+            article.text, language=article.language, published=published, title=article.title
+        )
         gold_fresh = any(s.about_peace_talks and not s.recap for s in article.statements)
         pred_fresh = any(r.about_peace_talks and not r.recap for r in reports)
         _count(result.articles, gold_fresh, pred_fresh)
