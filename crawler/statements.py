@@ -642,7 +642,8 @@ def _indirect_in_sentence(
     trailing = re.search(r",\s*[—–-]?\s*([^,]{2,80})$", sentence[: end - s_start])
     if trailing and trailing.start() > 25:
         words = [t for t, _, _ in tokens(trailing.group(1))]
-        if 1 < len(words) <= 9 and any(is_speech_word(w) for w in words[:4]):
+        comparison = [normalise_token(w) for w in words[:2]] in (["как", "это"], ["як", "це"])
+        if 1 < len(words) <= 9 and any(is_speech_word(w) for w in words[:4]) and not comparison:
             return Candidate(
                 "indirect",
                 s_start,
