@@ -128,3 +128,23 @@ def test_analyze_command_prints_json_lines(tmp_path: Path) -> None:
         "start",
         "end",
     } <= set(rows[0])
+
+
+def test_eval_scores_the_dev_set_at_least_as_well_as_recorded() -> None:
+    """A regression guard: the figures in the closing note, minus a small margin."""
+    import json
+
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    result = CliRunner().invoke(cli, ["eval", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["articles"] >= 100
+    assert scores["by_language"]["ru"] >= 35 and scores["by_language"]["uk"] >= 25
+    assert scores["by_language"]["en"] >= 25
+    assert scores["fresh_peace_statement_in_article"]["f1"] >= 0.9
+    assert scores["peace_statement_article_speaker_pairs"]["f1"] >= 0.85
+    assert scores["speaker_accuracy"] >= 0.9
+    assert scores["kind_accuracy"] >= 0.9
