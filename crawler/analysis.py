@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crawler.morphology import tokens
+from crawler.morphology import normalise_token, tokens
 from crawler.speakers import Gazetteer, Mention, SpeakerTracker
 from crawler.statements import Candidate, find_candidates, paragraphs
 from crawler.topics import Lexicon
@@ -49,9 +49,9 @@ class Analyzer:
         names = self._named_people(text, tracker)
         spans = paragraphs(text)
         paragraph_ends = {i: end for i, (_, end) in enumerate(spans)}
-        context_scores: dict[int, float] = {}
         title_score = self.lexicon.score(title).score if title else 0.0
-        about = [self.lexicon.score(text[a:b]).score >= self.lexicon.threshold for a, b in spans]
+        paragraph_scores = [self.lexicon.score(text[a:b]).score for a, b in spans]
+        about = [score >= self.lexicon.threshold for score in paragraph_scores]
         article_about_talks = bool(about) and sum(about) / len(about) >= self.article_share
         reports: list[Report] = []
         last: tuple[Candidate, Report] | None = None
@@ -63,10 +63,7 @@ class Analyzer:
             if mention is None or not mention.name:
                 continue
             score = self.lexicon.score(statement)
-            if candidate.paragraph not in context_scores:
-                p_start, p_end = spans[candidate.paragraph]
-                context_scores[candidate.paragraph] = self.lexicon.score(text[p_start:p_end]).score
-            context = context_scores[candidate.paragraph]
+            context = paragraph_scores[candidate.paragraph]
             if score.score > 0 or not score.negatives:
                 bonus = self.context_weight * (context >= self.lexicon.threshold)
                 bonus += self.title_weight * (title_score >= self.lexicon.threshold)
@@ -100,17 +97,27 @@ class Analyzer:
 
     def _named_people(self, text: str, tracker: SpeakerTracker) -> list[tuple[int, Mention]]:
         """Every person the gazetteer knows, by position, for pronouns outside statements."""
-        found: list[tuple[int, Mention]] = []
-        for p_start, p_end in paragraphs(text):
-            probe = SpeakerTracker(self.gazetteer, tracker.lang, tracker.when)
-            segment = text[p_start:p_end]
-            for piece_start in range(0, len(segment), 400):
-                mention = probe.resolve(
-                    segment[piece_start : piece_start + 400], p_start + piece_start
+        found = tokens(text)
+        words = [normalise_token(t) for t, _, _ in found]
+        people: list[tuple[int, Mention]] = []
+        i = 0
+        while i < len(words):
+            match = self.gazetteer.match_at(words, i, tracker.when)
+            if match is None or match[0].kind != "person":
+                i += 1
+                continue
+            speaker, length, is_role = match
+            start, end = found[i][1], found[i + length - 1][2]
+            people.append(
+                (
+                    start,
+                    Mention(
+                        speaker.name, text[start:end], start, end, "role" if is_role else "name"
+                    ),
                 )
-                if mention is not None and mention.kind in ("name", "role") and mention.person:
-                    found.append((mention.start, mention))
-        return found
+            )
+            i += length
+        return people
 
     def _speaker(
         self,

@@ -118,14 +118,13 @@ class Lexicon:
         words = [normalise_token(t) for t, _, _ in tokens(text)]
         hits: dict[str, tuple[Concept, Term, bool]] = {}
         for i, word in enumerate(words):
-            for entry in (
-                self._exact.get(word, []) + self._prefix.get(word[:_KEY], []) + self._short
-            ):
-                concept, term, _ = entry
-                if concept.id in hits or not _token_matches(term.patterns[0], word):
-                    continue
-                if _match_from(term.patterns[1:], words, i + 1):
-                    hits[concept.id] = entry
+            for group in (self._exact.get(word), self._prefix.get(word[:_KEY]), self._short):
+                for entry in group or ():
+                    concept, term, _ = entry
+                    if concept.id in hits or not _token_matches(term.patterns[0], word):
+                        continue
+                    if _match_from(term.patterns[1:], words, i + 1):
+                        hits[concept.id] = entry
         result = TopicScore(0.0)
         order = {c.id: n for n, c in enumerate(self.concepts + self.negatives)}
         for concept, term, negative in sorted(hits.values(), key=lambda e: order[e[0].id]):
