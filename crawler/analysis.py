@@ -12,7 +12,8 @@ from typing import Any
 
 from crawler.morphology import normalise_token, tokens
 from crawler.speakers import Gazetteer, Mention, SpeakerTracker
-from crawler.statements import Candidate, find_candidates, paragraphs
+from crawler.statements import Candidate, find_candidates
+from crawler.textspans import paragraphs
 from crawler.topics import Lexicon
 from storage.models import Report
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from crawler.morphology import nominative_name, normalise_token, tokens, word_forms
-from crawler.statements import is_speech_word
+from crawler.speech import is_speech_word
 
 LANGS = ("en", "ru", "uk")
 PRONOUNS = {"он", "она", "він", "вона", "he", "she"}

@@ -1,0 +1,176 @@
+"""The words that introduce speech in ru/uk/en news: verbs in all their forms, views.
+
+Russian and Ukrainian verbs are listed as lemmas and expanded to every form by pymorphy3, so
+"заявил", "заявила", "заявив", "заявляет" all count; English forms are listed as they are.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from crawler.morphology import normalise_token, word_forms
+
+SPEECH_VERBS = {
+    "ru": (
+        "заявить заявлять сказать говорить отметить отмечать подчеркнуть подчёркивать "
+        "подчеркивать добавить добавлять сообщить сообщать пояснить пояснять указать указывать "
+        "считать констатировать признать признавать предупредить предупреждать напомнить "
+        "напоминать ответить отвечать рассказать рассказывать написать писать уточнить уточнять "
+        "заверить заверять призвать призывать полагать объявить объявлять пообещать обещать "
+        "допустить допускать высказаться оценить настаивать резюмировать выразить убеждать "
+        "утверждать признаться добавлять передать назвать предложить предлагать подтвердить "
+        "подтверждать раскритиковать отвергнуть отвергать обвинить обвинять пригрозить "
+        "потребовать требовать осудить приветствовать опровергнуть выступить"
+    ),
+    "uk": (
+        "заявити заявляти сказати казати говорити зазначити зазначати наголосити наголошувати "
+        "підкреслити підкреслювати додати додавати повідомити повідомляти пояснити пояснювати "
+        "вказати вказувати вважати констатувати визнати визнавати попередити попереджати "
+        "нагадати нагадувати відповісти відповідати розповісти розповідати написати писати "
+        "уточнити уточнювати запевнити запевняти закликати оголосити оголошувати пообіцяти "
+        "обіцяти припустити допустити висловитися оцінити наполягати резюмувати переконувати "
+        "стверджувати передати назвати запропонувати пропонувати підтвердити підтверджувати "
+        "розкритикувати відкинути відкидати звинуватити звинувачувати пригрозити вимагати "
+        "засудити привітати спростувати виступити"
+    ),
+}
+EN_SPEECH = set(
+    [
+        "say",
+        "says",
+        "said",
+        "saying",
+        "tell",
+        "tells",
+        "told",
+        "add",
+        "adds",
+        "added",
+        "stress",
+        "stresses",
+        "stressed",
+        "note",
+        "notes",
+        "noted",
+        "warn",
+        "warns",
+        "warned",
+        "argue",
+        "argues",
+        "argued",
+        "insist",
+        "insists",
+        "insisted",
+        "write",
+        "writes",
+        "wrote",
+        "declare",
+        "declared",
+        "announce",
+        "announced",
+        "explain",
+        "explained",
+        "claim",
+        "claimed",
+        "believe",
+        "believes",
+        "believed",
+        "urge",
+        "urged",
+        "emphasize",
+        "emphasized",
+        "emphasise",
+        "emphasised",
+        "underline",
+        "underlined",
+        "acknowledge",
+        "acknowledged",
+        "admit",
+        "admitted",
+        "suggest",
+        "suggested",
+        "assert",
+        "asserted",
+        "maintain",
+        "maintained",
+        "reply",
+        "replied",
+        "respond",
+        "responded",
+        "state",
+        "stated",
+        "confirm",
+        "confirmed",
+        "promise",
+        "proposed",
+        "propose",
+        "proposes",
+        "accused",
+        "accuses",
+        "rejected",
+        "rejects",
+        "demanded",
+        "demands",
+        "threatened",
+        "praised",
+        "criticised",
+        "criticized",
+        "dismissed",
+        "welcomed",
+        "welcomes",
+        "described",
+        "called",
+        "calls",
+        "urges",
+        "warns",
+        "questioned",
+        "denied",
+        "denies",
+        "promised",
+        "vow",
+        "vowed",
+        "predict",
+        "predicted",
+        "signal",
+        "signalled",
+        "signaled",
+    ]
+)
+#: Predicative adjectives that introduce a view: "Х уверен, что…", "Х переконаний, що…".
+OPINION_WORDS = {
+    "уверен",
+    "уверена",
+    "убежден",
+    "убеждена",
+    "убеждён",
+    "переконаний",
+    "переконана",
+    "впевнений",
+    "впевнена",
+    "convinced",
+    "confident",
+}
+
+
+@lru_cache(maxsize=4)
+def speech_forms(lang: str) -> frozenset[str]:
+    if lang == "en":
+        return frozenset(EN_SPEECH)
+    forms: set[str] = set()
+    for verb in SPEECH_VERBS.get(lang, "").split():
+        forms.update(word_forms(verb, lang))
+    # Russian news is often quoted in Ukrainian outlets and vice versa
+    return frozenset(forms)
+
+
+@lru_cache(maxsize=1)
+def all_speech_forms() -> frozenset[str]:
+    return speech_forms("ru") | speech_forms("uk") | speech_forms("en")
+
+
+def is_speech_word(word: str) -> bool:
+    word = normalise_token(word)
+    return word in all_speech_forms() or word in OPINION_WORDS
+
+
+# -- quotations -----------------------------------------------------------------------------
