@@ -17,7 +17,7 @@ from crawler.textspans import paragraphs
 from crawler.topics import Lexicon
 from storage.models import Report
 
-MIN_STATEMENT_WORDS = 4
+MIN_STATEMENT_WORDS = 3
 CONTEXT_WEIGHT = 0.5
 TITLE_WEIGHT = 0.5
 ARTICLE_WEIGHT = 0.5

@@ -84,7 +84,7 @@ def _attribution_after(text: str, pos: int, limit: int) -> tuple[int, int] | Non
     words = [t for t, _, _ in tokens(clause)]
     if not words or len(words) > 14:
         return None
-    if any(is_speech_word(w) for w in words[:6]):
+    if any(is_speech_word(w) for w in words[:9]):
         return clause_start, clause_end
     return None
 
@@ -358,36 +358,6 @@ def _indirect_in_sentence(
             # "Заявил, что …" with the speaker after the verb ("заявил глава МИД, что")
             speaker_window = (verb, c_start)
         return Candidate("indirect", c_start, c_end, *speaker_window, recap, p_index)
-    # "Умеров назвал переговоры конструктивными" / "Fidan urged both sides to …": a speech
-    # verb with an object, its subject named just before it
-    found = tokens(sentence[: end - s_start])
-    for index, (word, w0, w1) in enumerate(found[:12] if not POINTER.search(sentence) else []):
-        lowered = normalise_token(word)
-        if index == 0 or not is_speech_word(word) or lowered in OPINION_WORDS:
-            continue
-        if index + 1 < len(found) and normalise_token(found[index + 1][0]) in _ADJUNCTS:
-            break
-        if lowered in ("said", "says", "told", "сказал", "сказав", "сообщил", "повідомив"):
-            break
-        if len(found) - index < 4:
-            break
-        if text[s_start + found[index - 1][2] : s_start + w0].strip(" ") not in ("",):
-            break  # "X, …, заявил" — the subject is not right before the verb
-        return Candidate("indirect", s_start + w1, end, s_start, s_start + w0, recap, p_index)
-    # "Ушаков: разговор был весьма полезным" (a headline-style line in the body)
-    headline = re.match(
-        r"^([A-ZА-ЯЁІЇЄҐ][\w'’\-]+(?: [A-ZА-ЯЁІЇЄҐ][\w'’\-]+){0,2}): (?=\w)", sentence
-    )
-    if headline:
-        return Candidate(
-            "indirect",
-            s_start + headline.end(),
-            end,
-            s_start,
-            s_start + headline.end(1),
-            recap,
-            p_index,
-        )
     # "…, заявил Песков." / "…, Peskov said." (trailing attribution, no quotation marks)
     trailing = re.search(r",\s*[—–-]?\s*([^,]{2,80})$", sentence[: end - s_start])
     if trailing and trailing.start() > 25:
@@ -403,6 +373,36 @@ def _indirect_in_sentence(
                 recap,
                 p_index,
             )
+    # "Умеров назвал переговоры конструктивными" / "Fidan urged both sides to …": a speech
+    # verb with an object, its subject named just before it
+    found = tokens(sentence[: end - s_start])
+    for index, (word, w0, _) in enumerate(found[:12] if not POINTER.search(sentence) else []):
+        lowered = normalise_token(word)
+        if index == 0 or not is_speech_word(word) or lowered in OPINION_WORDS:
+            continue
+        if index + 1 < len(found) and normalise_token(found[index + 1][0]) in _ADJUNCTS:
+            break
+        if lowered in ("said", "says", "told", "сказал", "сказав", "сообщил", "повідомив"):
+            break
+        if len(found) - index < 3:
+            break
+        if text[s_start + found[index - 1][2] : s_start + w0].strip(" ") not in ("",):
+            break  # "X, …, заявил" — the subject is not right before the verb
+        return Candidate("indirect", s_start + w0, end, s_start, s_start + w0, recap, p_index)
+    # "Ушаков: разговор был весьма полезным" (a headline-style line in the body)
+    headline = re.match(
+        r"^([A-ZА-ЯЁІЇЄҐ][\w'’\-]+(?: [A-ZА-ЯЁІЇЄҐ][\w'’\-]+){0,2}): (?=\w)", sentence
+    )
+    if headline:
+        return Candidate(
+            "indirect",
+            s_start + headline.end(),
+            end,
+            s_start,
+            s_start + headline.end(1),
+            recap,
+            p_index,
+        )
     return None
 
 
