@@ -319,7 +319,6 @@ class SpeakerTracker:
     lang: str
     when: date | None
     last_person: Mention | None = None
-    mentioned: list[str] = field(default_factory=list)
 
     def resolve(self, text: str, offset: int = 0) -> Mention | None:
         """The speaker named in ``text`` (an attribution window), or None when there is none."""
@@ -409,5 +408,4 @@ class SpeakerTracker:
     def _remember(self, mention: Mention) -> Mention:
         if mention.person:
             self.last_person = mention
-        self.mentioned.append(mention.name)
         return mention

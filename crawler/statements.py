@@ -52,7 +52,6 @@ POINTER = re.compile(
     r"(?:he|she) said this|this is what)\b",
     re.IGNORECASE,
 )
-DASH = "—–-"
 MIN_QUOTE_WORDS = 4
 
 

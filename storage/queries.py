@@ -242,10 +242,3 @@ def finish_run(
             ],
         )
     return status
-
-
-def article_counts_by_source(db: Database) -> dict[str, int]:
-    return {
-        row[0]: row[1]
-        for row in db.execute("SELECT source_id, COUNT(*) FROM articles GROUP BY source_id")
-    }
