@@ -13,7 +13,7 @@ from pathlib import Path
 from benchmarks.markdown import write_section
 from crawler.analysis import Analyzer
 from scheduler.config import load_config, read_analysis_data
-from scheduler.evaluate import evaluate, load_devset
+from scheduler.evaluate import evaluate, load_devset, score_rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,17 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     speakers, topics = read_analysis_data(config.analysis)
     articles = load_devset(config.analysis.devset_path)
     summary = evaluate(Analyzer.from_data(speakers, topics), articles).summary()
-    rows = []
-    for key in (
-        "fresh_peace_statement_in_article",
-        "peace_statement_article_speaker_pairs",
-        "statements_found",
-    ):
-        score = summary[key]
-        rows.append(f"| {key} | {score['precision']} | {score['recall']} | {score['f1']} |")
-    for key in ("speaker_accuracy", "kind_accuracy", "recap_accuracy"):
-        rows.append(f"| {key} | | | {summary[key]} |")
-    table = "\n".join(rows)
+    rows = [" | ".join(str(cell) for cell in row) for row in score_rows(summary)]
+    table = "\n".join(f"| {row} |" for row in rows)
     section = f"""## Statement, speaker and topic accuracy (dev set)
 
 Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Command: `.venv/bin/peacewatch eval` (or

@@ -208,7 +208,7 @@ def analyze(
 @click.pass_obj
 def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | None) -> None:
     """Score statement, speaker and topic analysis on the labelled dev set."""
-    from scheduler.evaluate import evaluate, load_devset
+    from scheduler.evaluate import evaluate, load_devset, score_rows
 
     config = obj.config()
     analyzer = _analyzer(config)
@@ -223,17 +223,7 @@ def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | N
         click.echo(json_line(summary))
         return
     click.echo(f"dev set: {summary['articles']} articles {summary['by_language']}")
-    rows = []
-    for key in (
-        "fresh_peace_statement_in_article",
-        "peace_statement_article_speaker_pairs",
-        "statements_found",
-    ):
-        score = summary[key]
-        rows.append((key, score["precision"], score["recall"], score["f1"]))
-    for key in ("speaker_accuracy", "kind_accuracy", "recap_accuracy"):
-        rows.append((key, "", "", summary[key]))
-    click.echo(table(("measure", "precision", "recall", "F1 / accuracy"), rows))
+    click.echo(table(("measure", "precision", "recall", "F1 / accuracy"), score_rows(summary)))
     if errors:
         for error in result.errors:
             click.echo(json_line(error))

@@ -89,6 +89,21 @@ class Evaluation:
         }
 
 
+def score_rows(summary: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
+    """(measure, precision, recall, F1 or accuracy) rows for a table of a summary."""
+    rows: list[tuple[str, Any, Any, Any]] = []
+    for key in (
+        "fresh_peace_statement_in_article",
+        "peace_statement_article_speaker_pairs",
+        "statements_found",
+    ):
+        score = summary[key]
+        rows.append((key, score["precision"], score["recall"], score["f1"]))
+    for key in ("speaker_accuracy", "kind_accuracy", "recap_accuracy"):
+        rows.append((key, "", "", summary[key]))
+    return rows
+
+
 def _fold(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", " ")
