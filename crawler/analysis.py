@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from crawler.claims import claim_features
 from crawler.morphology import normalise_token, tokens
 from crawler.speakers import Gazetteer, Mention, SpeakerTracker
 from crawler.statements import Candidate, find_candidates
@@ -90,6 +91,12 @@ class Analyzer:
                 end=candidate.start + len(text[candidate.start : candidate.end].rstrip(" ,.:;\n")),
                 speaker_resolution=mention.kind,
             )
+            claim = claim_features(
+                statement, language, self.gazetteer, published, speaker=mention.name
+            )
+            report.entities = list(claim.entities)
+            report.numbers = list(claim.numbers)
+            report.stems = list(claim.stems)
             reports.append(report)
             last = (candidate, report)
             if mention.person:

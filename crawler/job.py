@@ -24,6 +24,7 @@ class CrawlJob:
     speakers_path: str = ""
     topics_path: str = ""
     topic_threshold: float | None = None
+    encoder: bool = False
 
     def write(self, path: Path) -> None:
         data = asdict(self)

@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from crawler.analysis import Analyzer
+from crawler.encoder import SentenceEncoder
 from storage.db import StoreError, open_db
 from storage.models import Article, Report
 from storage.queries import record_page_failure, save_article
@@ -41,6 +42,7 @@ class AnalyzeArticlePipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.analyzer: Analyzer | None = None
+        self.encoder: SentenceEncoder | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> AnalyzeArticlePipeline:
@@ -53,12 +55,20 @@ class AnalyzeArticlePipeline:
                 self.analyzer = Analyzer.from_data(
                     tomllib.load(speakers), tomllib.load(topics), job.topic_threshold
                 )
+            if job.encoder:
+                self.encoder = SentenceEncoder()
 
     def process_item(self, item: Article, spider: Any = None) -> AnalyzedArticle:
         reports: list[Report] = []
         if self.analyzer is not None:
             published = datetime.fromisoformat(item.published_at).date()
-            reports = self.analyzer.analyze(item.text, language=item.language, published=published)
+            reports = self.analyzer.analyze(
+                item.text, language=item.language, published=published, title=item.title
+            )
+        if self.encoder is not None and reports:
+            vectors = self.encoder.encode([report.text for report in reports])
+            for report, vector in zip(reports, vectors, strict=True):
+                report.embedding = vector
         return AnalyzedArticle(item, reports)
 
 

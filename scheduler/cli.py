@@ -15,7 +15,7 @@ import click
 
 from scheduler.config import Config, ConfigError, config_path_from_environment, load_config
 from scheduler.cycle import CycleReport, run_cycle
-from scheduler.output import json_line, run_table, table
+from scheduler.output import alert_summary, json_line, run_table, table
 from storage.db import StoreError
 
 EXIT_ALL_SOURCES_FAILED = 3
@@ -55,6 +55,22 @@ def _print_cycle(report: CycleReport, title: str) -> None:
     click.echo(run_table(report.stats))
     if report.error:
         click.echo(f"error: {report.error}", err=True)
+    if report.diff is not None and report.delivery is not None:
+        click.echo(
+            f"diff: {report.diff.reports_decided} reports decided, "
+            f"{report.diff.statements_new} new statements, {report.diff.alerts_queued} alerts "
+            f"queued; delivery: {report.delivery.sent} sent, {report.delivery.retrying} to "
+            f"retry, {report.delivery.failed} failed"
+        )
+        for error in report.delivery.errors:
+            click.echo(f"alert delivery: {error}", err=True)
+
+
+def _print_alerts(report: CycleReport) -> None:
+    delivered = report.delivery.delivered if report.delivery else []
+    click.echo(f"alerts raised: {len(delivered)}")
+    for payload in delivered:
+        click.echo(alert_summary(payload))
 
 
 @cli.command()
@@ -137,6 +153,7 @@ def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
             except StoreError as exc:
                 raise click.ClickException(str(exc)) from exc
             _print_cycle(report, f"day {current}")
+            _print_alerts(report)
             click.echo()
         click.echo(f"database: {storage_path}  (explore it with sqlite3 or Datasette)")
     finally:

@@ -79,6 +79,72 @@ class AnalysisSettings:
 
 
 @dataclass(frozen=True)
+class DiffSettings:
+    window_hours: float = 72
+    recap_window_days: float = 400
+    match_threshold: float = 0.5
+    encoder: bool = True
+
+
+class Secret:
+    """A password that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class LogChannelSettings:
+    path: Path | None = None
+    stderr: bool = False
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    ca_file: Path | None = None
+    username: str = ""
+    password: Secret = field(default_factory=lambda: Secret(""))
+    password_env: str = "PEACEWATCH_SMTP_PASSWORD"
+    sender: str = ""
+    recipients: tuple[str, ...] = ()
+    mode: str = "immediate"  # immediate | digest
+    timeout_seconds: float = 30
+    subject_prefix: str = "[peacewatch]"
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    channels: tuple[str, ...] = ("log",)
+    max_attempts: int = 5
+    retry_backoff_seconds: float = 60
+    atom_path: Path | None = None
+    atom_entries: int = 50
+    log: LogChannelSettings = field(default_factory=LogChannelSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+
+
+ALERT_CHANNELS = ("log", "email")
+EMAIL_SECURITY = ("starttls", "tls", "none")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
 class Config:
     storage_path: Path
     registry_path: Path
@@ -86,6 +152,8 @@ class Config:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    diff: DiffSettings = field(default_factory=DiffSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     config_path: Path | None = None
 
     @property
@@ -173,12 +241,56 @@ def load_config(path: Path | None = None) -> Config:
     )
     return Config(
         analysis=analysis,
+        diff=_build(DiffSettings, data["diff"], "[diff]"),
+        alerts=_alert_settings(data["alerts"], path_or),
         storage_path=storage_path,
         registry_path=registry_path,
         sources=tuple(sources),
         crawl=_build(CrawlSettings, data["crawl"], "[crawl]"),
         schedule=schedule,
         config_path=path,
+    )
+
+
+def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
+    channels = tuple(data["channels"])
+    for channel in channels:
+        if channel not in ALERT_CHANNELS:
+            raise ConfigError(
+                f"[alerts] channels: unknown channel {channel!r} (one of {', '.join(ALERT_CHANNELS)})"
+            )
+    if data["max_attempts"] < 1 or data["retry_backoff_seconds"] < 0:
+        raise ConfigError("[alerts] max_attempts must be >= 1 and retry_backoff_seconds >= 0")
+    email_data = dict(data["email"])
+    if email_data["security"] not in EMAIL_SECURITY:
+        raise ConfigError(f"[alerts.email] security must be one of {', '.join(EMAIL_SECURITY)}")
+    if email_data["mode"] not in ("immediate", "digest"):
+        raise ConfigError("[alerts.email] mode must be immediate or digest")
+    if "email" in channels:
+        for key in ("host", "sender", "recipients"):
+            if not email_data[key]:
+                raise ConfigError(f"[alerts.email] {key} is required when the email channel is on")
+        if email_data["security"] == "none" and email_data["host"] not in LOOPBACK_HOSTS:
+            raise ConfigError(
+                "[alerts.email] security = none is only allowed to a relay on this machine "
+                f"(localhost), not {email_data['host']!r}"
+            )
+    email_data["ca_file"] = path_or(email_data["ca_file"], None) if email_data["ca_file"] else None
+    email_data["recipients"] = tuple(email_data["recipients"])
+    email_data["password"] = Secret(os.environ.get(email_data["password_env"], ""))
+    email = _build(EmailSettings, email_data, "[alerts.email]")
+    log_data = data["log"]
+    return AlertSettings(
+        channels=channels,
+        max_attempts=int(data["max_attempts"]),
+        retry_backoff_seconds=float(data["retry_backoff_seconds"]),
+        atom_path=path_or(data["atom_path"], None) if data["atom_path"] else None,
+        atom_entries=int(data["atom_entries"]),
+        log=LogChannelSettings(
+            path=path_or(log_data["path"], None) if log_data["path"] else None,
+            stderr=bool(log_data["stderr"]),
+        ),
+        email=email,
     )
 
 

@@ -72,7 +72,11 @@ def write_demo_config(site: ArchiveSite, directory: Path, storage_path: Path) ->
         "retry_backoff_seconds = 0.5\n"
         "max_articles_per_source = 500\n\n"
         "[schedule]\n"
-        "min_interval_minutes = 1\n",
+        "min_interval_minutes = 1\n\n"
+        "[alerts]\n"
+        f"atom_path = {_toml_string(str((storage_path.parent / 'alerts.atom').resolve()))}\n\n"
+        "[alerts.log]\n"
+        f"path = {_toml_string(str((storage_path.parent / 'alerts.jsonl').resolve()))}\n",
         encoding="utf-8",
     )
     return config_path

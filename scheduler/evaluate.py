@@ -27,6 +27,7 @@ class GoldStatement:
     recap: bool
     about_peace_talks: bool
     evidence: str
+    statement: str = ""  # the real-world statement (cluster) this rendering belongs to
 
 
 @dataclass
@@ -132,15 +133,16 @@ def load_devset(root: Path) -> list[DevArticle]:
                         recap=bool(s.get("recap", False)),
                         about_peace_talks=bool(s.get("about_peace_talks", False)),
                         evidence=" ".join(s["evidence"].split()),
+                        statement=s.get("statement") or f"{path.parent.name}/{path.stem}#{i}",
                     )
-                    for s in meta.get("statements", [])
+                    for i, s in enumerate(meta.get("statements", []), 1)
                 ],
             )
         )
     return articles
 
 
-def _match(gold: GoldStatement, text: str, reports: list[Report]) -> Report | None:
+def match_gold(gold: GoldStatement, text: str, reports: list[Report]) -> Report | None:
     position = text.find(gold.evidence)
     if position < 0:
         return None
@@ -189,7 +191,7 @@ def evaluate(analyzer: Analyzer, articles: list[DevArticle]) -> Evaluation:
             )
         used: set[int] = set()
         for gold in article.statements:
-            report = _match(gold, article.text, reports)
+            report = match_gold(gold, article.text, reports)
             if report is None:
                 result.statements.fn += 1
                 result.errors.append(

@@ -42,6 +42,7 @@ def run_table(stats: list[SourceRunStats]) -> str:
             s.skipped_known,
             s.articles_new,
             s.reports,
+            s.statements_new,
             s.errors,
             (s.error_text or s.deferred_until or "")[:70],
         )
@@ -57,8 +58,36 @@ def run_table(stats: list[SourceRunStats]) -> str:
             "known",
             "new",
             "reports",
+            "statements",
             "errors",
             "first error",
         ),
         rows,
     )
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def alert_summary(payload: dict[str, Any]) -> str:
+    """One alert as a person reads it in a terminal: who, how many outlets, what."""
+    if payload.get("type") != "statement":
+        health = payload.get(payload.get("type", ""), {})
+        return f"[{payload.get('type')}] {health.get('source_id')}: {health.get('state')} {health.get('reason', '')}"
+    statement = payload["statement"]
+    others = [o["outlet"] for o in statement["outlets"] if o["outlet"] != statement["first_outlet"]]
+    recap = " (first seen in a recap)" if statement["first_seen_via_recap"] else ""
+    lines = [
+        f"#{statement['id']} {statement['speaker']} — {statement['kind']}, "
+        f"{statement['said_at'][:16].replace('T', ' ')} UTC{recap}",
+        f"    {shorten(statement['text'], 160)}",
+        f"    first: {statement['first_outlet']} {statement['first_url']}",
+    ]
+    if others:
+        lines.append(
+            f"    also: {', '.join(others)} ({statement['outlet_count']} outlets, "
+            f"{', '.join(statement['languages'])})"
+        )
+    return "\n".join(lines)

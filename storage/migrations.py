@@ -175,3 +175,98 @@ def create_speakers_and_reports(db: Database) -> None:
         WHERE r.about_peace_talks = 1
         """
     )
+
+
+@migrations(name="0003_statements_alerts")
+def create_statements_and_alerts(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE statements (
+            id INTEGER PRIMARY KEY,
+            speaker TEXT NOT NULL,
+            speaker_as_written TEXT NOT NULL,
+            text TEXT NOT NULL,
+            language TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            said_at TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            lead_report_id INTEGER,
+            first_article_id INTEGER REFERENCES articles(id),
+            first_outlet TEXT REFERENCES sources(id),
+            first_url TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            outlets TEXT NOT NULL DEFAULT '[]',
+            outlet_count INTEGER NOT NULL DEFAULT 1,
+            report_count INTEGER NOT NULL DEFAULT 1,
+            languages TEXT NOT NULL DEFAULT '[]',
+            renderings TEXT NOT NULL DEFAULT '',
+            about_peace_talks INTEGER NOT NULL,
+            first_seen_via_recap INTEGER NOT NULL DEFAULT 0,
+            topic_score REAL NOT NULL DEFAULT 0,
+            topic_concepts TEXT NOT NULL DEFAULT '[]',
+            topic_terms TEXT NOT NULL DEFAULT '[]',
+            features TEXT NOT NULL DEFAULT '{}',
+            created_run_id INTEGER REFERENCES runs(id),
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    # the diff's candidate search: one speaker, a window of time
+    db.execute("CREATE INDEX statements_speaker_said ON statements(speaker, said_at)")
+    db.execute("CREATE INDEX statements_said ON statements(said_at)")
+    db.table("statements").enable_fts(
+        ["speaker", "text", "renderings"], create_triggers=True, tokenize="unicode61"
+    )
+    db.execute("ALTER TABLE reports ADD COLUMN claim TEXT NOT NULL DEFAULT '{}'")
+    db.execute("ALTER TABLE reports ADD COLUMN embedding BLOB")
+    db.execute(
+        "ALTER TABLE reports ADD COLUMN statement_id INTEGER "
+        "REFERENCES statements(id) ON DELETE SET NULL"
+    )
+    db.execute("ALTER TABLE reports ADD COLUMN match_score REAL")
+    db.execute("ALTER TABLE reports ADD COLUMN match_reason TEXT")
+    db.execute("CREATE INDEX reports_statement ON reports(statement_id)")
+    # what the diff has still to decide: a small partial index, not a scan of every report
+    db.execute("CREATE INDEX reports_undecided ON reports(article_id) WHERE statement_id IS NULL")
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL,
+            type TEXT NOT NULL CHECK (type IN ('statement', 'health')),
+            statement_id INTEGER REFERENCES statements(id),
+            source_id TEXT REFERENCES sources(id),
+            payload TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            message_id TEXT,
+            created_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            run_id INTEGER REFERENCES runs(id),
+            UNIQUE (statement_id, channel)
+        )
+        """
+    )
+    db.execute("CREATE INDEX alerts_due ON alerts(status, next_attempt_at)")
+    db.execute("ALTER TABLE runs ADD COLUMN reports_decided INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE runs ADD COLUMN statements_new INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE runs ADD COLUMN alerts_queued INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE runs ADD COLUMN alerts_sent INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE runs ADD COLUMN alerts_failed INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE run_sources ADD COLUMN statements_new INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        """
+        CREATE VIEW new_peace_statements AS
+        SELECT s.id, s.said_at, s.speaker, s.text, s.language, s.first_outlet, s.first_url,
+               s.outlet_count, s.report_count, s.first_seen_via_recap,
+               (SELECT group_concat(a.channel || ':' || a.status, ' ')
+                  FROM alerts a WHERE a.statement_id = s.id) AS alerts
+        FROM statements s
+        WHERE s.about_peace_talks = 1
+        ORDER BY s.said_at DESC
+        """
+    )

@@ -98,6 +98,7 @@ class SourceRunStats:
     skipped_known: int = 0
     articles_new: int = 0
     reports: int = 0
+    statements_new: int = 0
     pages_failed: int = 0
     errors: int = 0
     error_text: str | None = None
@@ -125,6 +126,17 @@ class Report:
     start: int
     end: int
     speaker_resolution: str = "name"  # name | role | pronoun | unknown | continued
+    # language-independent claim features for the diff (crawler/claims.py)
+    entities: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    stems: list[str] = field(default_factory=list)
+    # the sentence encoder's vector (float16 bytes), when the encoder ran
+    embedding: bytes | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("embedding")
+        return data
+
+    def claim_json(self) -> dict[str, list[str]]:
+        return {"entities": self.entities, "numbers": self.numbers, "stems": self.stems}

@@ -13,6 +13,14 @@ from sqlite_utils import Database
 from storage.db import StoreError, write_transaction
 from storage.models import Article, Report, Source, SourceRunStats
 
+#: What a cycle adds to its run row after the crawl (diff and alerts).
+RUN_TOTALS = (
+    "reports_decided",
+    "statements_new",
+    "alerts_queued",
+    "alerts_sent",
+    "alerts_failed",
+)
 #: A page that failed this many times (extraction, 404, …) is not fetched again.
 MAX_PAGE_ATTEMPTS = 3
 
@@ -133,8 +141,8 @@ def _insert_report(db: Database, article_id: int | None, position: int, report: 
         """
         INSERT INTO reports (article_id, position, speaker, speaker_as_written, speaker_resolution,
             kind, text, recap, about_peace_talks, topic_score, topic_concepts, topic_terms,
-            start, "end")
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            start, "end", claim, embedding)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             article_id,
@@ -151,6 +159,8 @@ def _insert_report(db: Database, article_id: int | None, position: int, report: 
             json.dumps(report.topic_terms, ensure_ascii=False),
             report.start,
             report.end,
+            json.dumps(report.claim_json(), ensure_ascii=False),
+            report.embedding,
         ],
     )
 
@@ -207,6 +217,7 @@ def finish_run(
     *,
     duration_s: float,
     error: str | None = None,
+    totals: dict[str, int] | None = None,
 ) -> str:
     """Record per-source statistics and close the run; returns the run's status."""
     failed = sum(1 for s in stats if s.failed)
@@ -241,4 +252,8 @@ def finish_run(
                 run_id,
             ],
         )
+        for column, value in (totals or {}).items():
+            if column not in RUN_TOTALS:
+                raise ValueError(f"not a run total: {column}")
+            db.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", [value, run_id])
     return status

@@ -1,0 +1,79 @@
+"""An Atom feed of new peace-talk statements, rewritten each cycle, for any feed reader."""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from storage.outbox import statement_payload
+from storage.queries import utc_now
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_ID = "urn:peacewatch:new-peace-talk-statements"
+#: Characters XML 1.0 cannot carry at all (scraped text may contain them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub(" ", text)
+
+
+def _entry_summary(statement: dict[str, Any]) -> str:
+    lines = [
+        f"{statement['speaker']} ({statement['speaker_as_written']}), {statement['kind']}:",
+        statement["text"],
+        "",
+        f"First: {statement['first_outlet_name'] or statement['first_outlet']} — "
+        f"{statement['first_url']}",
+        f"Carried by {statement['outlet_count']} outlet(s) in {', '.join(statement['languages'])}:",
+    ]
+    lines += [f"- {o['name'] or o['outlet']}: {o['url']}" for o in statement["outlets"]]
+    if statement["topic_terms"]:
+        lines.append(
+            f"Terms: {', '.join(statement['topic_terms'])} (score {statement['topic_score']})"
+        )
+    if statement["first_seen_via_recap"]:
+        lines.append("First seen through a recap of an earlier statement.")
+    return "\n".join(lines)
+
+
+def write_atom_feed(db: Any, path: Path, entries: int = 50) -> int:
+    """Write the newest peace-talk statements; replaced atomically so readers never see half."""
+    ids = [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM statements WHERE about_peace_talks = 1 "
+            "ORDER BY first_seen_at DESC, id DESC LIMIT ?",
+            [entries],
+        ).fetchall()
+    ]
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = FEED_ID
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = "peacewatch: new statements on peace talks"
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = utc_now()
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = "peacewatch"
+    for statement_id in ids:
+        statement = statement_payload(db, statement_id)
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:peacewatch:statement:{statement_id}"
+        title = f"{statement['speaker']}: {statement['text']}"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = _clean(" ".join(title.split())[:200])
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = statement["first_seen"]
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = statement["said_at"]
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=statement["first_url"], rel="alternate")
+        for outlet in statement["outlets"][1:]:
+            ET.SubElement(entry, f"{{{ATOM}}}link", href=outlet["url"], rel="related")
+        summary = ET.SubElement(entry, f"{{{ATOM}}}summary", type="text")
+        summary.text = _clean(_entry_summary(statement))
+        category = ET.SubElement(entry, f"{{{ATOM}}}category", term=statement["speaker"])
+        category.set("label", statement["speaker"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    ET.ElementTree(feed).write(tmp, encoding="utf-8", xml_declaration=True)
+    os.replace(tmp, path)
+    return len(ids)

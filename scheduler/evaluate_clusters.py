@@ -1,0 +1,183 @@
+"""Scoring the diff against the dev set's statement clusters: one alert per real statement?
+
+Every dev-set article is analysed and stored in a scratch SQLite file in publication order,
+exactly as a crawl would store it; then the real diff decides. Each gold label is aligned with
+the report that contains its evidence, and the scores compare the diff's statements with the
+gold clusters (``statement = "…"`` in the labels):
+
+- alerts per real statement: alerting statements per real peace-talk statement (aim 1.00);
+- wrongly merged: diff statements holding reports of two or more real statements (aim 0);
+- wrongly split: extra diff statements a real statement was spread over;
+- pair precision/recall: over pairs of aligned reports, "same statement?" as a yes/no call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from crawler.analysis import Analyzer
+from crawler.encoder import SentenceEncoder
+from scheduler.evaluate import Counts, DevArticle, match_gold
+from storage.db import open_db
+from storage.diff import DiffParams, decide_pending
+from storage.models import Article, Source
+from storage.queries import save_article, upsert_sources
+
+EVAL_CHANNEL = "eval"
+
+
+@dataclass
+class ClusterEvaluation:
+    real_peace_statements: int = 0
+    alerts: int = 0
+    missed: int = 0
+    wrongly_merged: int = 0
+    wrongly_split: int = 0
+    pairs: Counts = field(default_factory=Counts)
+    aligned_reports: int = 0
+    multi_report_clusters: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        per_statement = (
+            self.alerts / self.real_peace_statements if self.real_peace_statements else 0
+        )
+        return {
+            "real_peace_statements": self.real_peace_statements,
+            "alerts_per_real_statement": round(per_statement, 3),
+            "real_statements_without_alert": self.missed,
+            "statements_wrongly_merged": self.wrongly_merged,
+            "reports_wrongly_split": self.wrongly_split,
+            "same_statement_pairs": self.pairs.scores(),
+            "aligned_reports": self.aligned_reports,
+            "clusters_with_several_reports": self.multi_report_clusters,
+        }
+
+
+def _source_for(article: DevArticle) -> str:
+    digest = hashlib.sha1(article.path.parent.name.encode()).hexdigest()[:4]
+    return f"devset-{article.language}-{digest}"
+
+
+def evaluate_clusters(
+    analyzer: Analyzer,
+    articles: list[DevArticle],
+    params: DiffParams,
+    encoder: SentenceEncoder | None = None,
+) -> ClusterEvaluation:
+    params = DiffParams(
+        window_hours=params.window_hours,
+        recap_window_days=params.recap_window_days,
+        threshold=params.threshold,
+        use_embeddings=params.use_embeddings and encoder is not None,
+        channels=(EVAL_CHANNEL,),
+    )
+    ordered = sorted(articles, key=lambda a: a.published or datetime.min.replace(tzinfo=UTC))
+    with tempfile.TemporaryDirectory(prefix="peacewatch-eval-") as scratch:
+        db = open_db(Path(scratch) / "eval.db")
+        try:
+            sources = {
+                _source_for(a): Source(_source_for(a), a.path.parent.name, a.language, ())
+                for a in ordered
+            }
+            upsert_sources(db, list(sources.values()))
+            aligned: dict[tuple[int, int], str] = {}  # (article id, position) -> gold cluster
+            gold_peace: dict[str, bool] = {}
+            for article in ordered:
+                published = article.published.astimezone(UTC) if article.published else None
+                reports = analyzer.analyze(
+                    article.text,
+                    language=article.language,
+                    published=published.date() if published else None,
+                    title=article.title,
+                )
+                if encoder is not None and reports:
+                    for report, vector in zip(
+                        reports, encoder.encode([r.text for r in reports]), strict=True
+                    ):
+                        report.embedding = vector
+                when = (published or datetime.now(UTC)).isoformat(timespec="seconds")
+                article_id = save_article(
+                    db,
+                    Article(
+                        url=f"https://devset.invalid/{article.path.parent.name}/{article.path.stem}",
+                        fetched_url="",
+                        source_id=_source_for(article),
+                        title=article.title,
+                        published_at=when,
+                        published_from="devset",
+                        language=article.language,
+                        text=article.text,
+                        content_hash=hashlib.sha1(article.text.encode()).hexdigest(),
+                        fetched_at=when,
+                    ),
+                    reports,
+                )
+                for gold in article.statements:
+                    gold_peace[gold.statement] = (
+                        gold_peace.get(gold.statement, False) or gold.about_peace_talks
+                    )
+                    report = match_gold(gold, article.text, reports)
+                    if report is not None and article_id is not None:
+                        aligned[(article_id, reports.index(report))] = gold.statement
+            decide_pending(db, params)
+            return _score(db, aligned, gold_peace)
+        finally:
+            db.close()
+
+
+def _score(db: Any, aligned: dict[tuple[int, int], str], gold_peace: dict[str, bool]) -> Any:
+    result = ClusterEvaluation()
+    predicted: dict[tuple[int, int], int] = {}
+    alerting: set[int] = set()
+    for article_id, position, statement_id, alerted in db.execute(
+        "SELECT r.article_id, r.position, r.statement_id, "
+        "EXISTS(SELECT 1 FROM alerts WHERE statement_id = r.statement_id) "
+        "FROM reports r"
+    ).fetchall():
+        predicted[(article_id, position)] = statement_id
+        if alerted:
+            alerting.add(statement_id)
+    by_gold: dict[str, set[int]] = defaultdict(set)
+    by_predicted: dict[int, set[str]] = defaultdict(set)
+    keys = [key for key in aligned if key in predicted]
+    result.aligned_reports = len(keys)
+    for key in keys:
+        by_gold[aligned[key]].add(predicted[key])
+        by_predicted[predicted[key]].add(aligned[key])
+    for gold, statements in sorted(by_gold.items()):
+        if sum(1 for k in keys if aligned[k] == gold) > 1:
+            result.multi_report_clusters += 1
+        if len(statements) > 1:
+            result.wrongly_split += len(statements) - 1
+            result.errors.append({"error": "split", "statement": gold, "into": sorted(statements)})
+        if gold_peace.get(gold):
+            result.real_peace_statements += 1
+            alerts = len(statements & alerting)
+            result.alerts += alerts
+            if alerts == 0:
+                result.missed += 1
+                result.errors.append({"error": "no alert", "statement": gold})
+    for statement_id, golds in sorted(by_predicted.items()):
+        if len(golds) > 1:
+            result.wrongly_merged += 1
+            result.errors.append(
+                {"error": "merged", "diff_statement": statement_id, "real": sorted(golds)}
+            )
+    for a, b in combinations(keys, 2):
+        same_gold = aligned[a] == aligned[b]
+        same_predicted = predicted[a] == predicted[b]
+        if same_gold and same_predicted:
+            result.pairs.tp += 1
+        elif same_predicted:
+            result.pairs.fp += 1
+        elif same_gold:
+            result.pairs.fn += 1
+    return result

@@ -1,0 +1,1 @@
+"""Alert channels: each turns outbox payloads into a delivery (email, later others)."""

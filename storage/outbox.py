@@ -1,0 +1,225 @@
+"""The alert outbox: what is due, what an alert says, and what became of each delivery.
+
+An alert row is written by the diff in the same transaction as its statement. Delivery moves
+it ``pending → sending → sent``; ``sending`` is written (with the Message-ID) before the channel
+is asked, so an alert interrupted between the channel's acceptance and ``sent`` is sent once
+more with the same Message-ID — the only duplicate the outbox allows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.db import write_transaction
+from storage.queries import utc_now
+
+#: A temporary failure is retried after backoff × 2^(attempts-1), at most this long after.
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass
+class OutboxAlert:
+    id: int
+    key: str
+    channel: str
+    type: str
+    statement_id: int | None
+    source_id: str | None
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    message_id: str | None
+    created_at: str
+
+
+def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def due_alerts(db: Database, channel: str, now: str | None = None) -> list[OutboxAlert]:
+    """Pending alerts whose time has come, and any left in ``sending`` by an interrupted run."""
+    rows = _rows(
+        db,
+        """
+        SELECT id, key, channel, type, statement_id, source_id, payload, status, attempts,
+               message_id, created_at
+        FROM alerts
+        WHERE channel = ? AND (status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?))
+        ORDER BY id
+        """,
+        [channel, now or utc_now()],
+    )
+    return [OutboxAlert(**{**row, "payload": json.loads(row["payload"] or "{}")}) for row in rows]
+
+
+def pending_count(db: Database) -> int:
+    return db.execute(
+        "SELECT COUNT(*) FROM alerts WHERE status IN ('pending', 'sending')"
+    ).fetchone()[0]
+
+
+def mark_sending(db: Database, alert_ids: list[int], message_id: str) -> None:
+    with write_transaction(db):
+        for alert_id in alert_ids:
+            db.execute(
+                "UPDATE alerts SET status = 'sending', message_id = ? WHERE id = ?",
+                [message_id, alert_id],
+            )
+
+
+def mark_sent(db: Database, alert_ids: list[int]) -> None:
+    now = utc_now()
+    with write_transaction(db):
+        for alert_id in alert_ids:
+            db.execute(
+                "UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                "last_error = NULL WHERE id = ?",
+                [now, alert_id],
+            )
+
+
+def mark_failed_attempt(
+    db: Database,
+    alert_ids: list[int],
+    error: str,
+    *,
+    permanent: bool,
+    max_attempts: int,
+    backoff_seconds: float,
+) -> list[int]:
+    """Count a failed try: back to pending with a later retry time, or ``failed`` for good.
+
+    Temporary failures (4xx, connection refused, timeouts) are retried for as long as it
+    takes — nothing is dropped because a server was down. Permanent refusals (5xx, an untrusted
+    certificate) are tried ``max_attempts`` times, then the alert is marked failed.
+    Returns the ids that are now failed.
+    """
+    failed: list[int] = []
+    now = datetime.now(UTC)
+    with write_transaction(db):
+        for alert_id in alert_ids:
+            attempts = (
+                db.execute("SELECT attempts FROM alerts WHERE id = ?", [alert_id]).fetchone()[0] + 1
+            )
+            if permanent and attempts >= max_attempts:
+                db.execute(
+                    "UPDATE alerts SET status = 'failed', attempts = ?, last_error = ? "
+                    "WHERE id = ?",
+                    [attempts, error[:2000], alert_id],
+                )
+                failed.append(alert_id)
+                continue
+            delay = min(timedelta(seconds=backoff_seconds * 2 ** (attempts - 1)), MAX_BACKOFF)
+            db.execute(
+                "UPDATE alerts SET status = 'pending', attempts = ?, last_error = ?, "
+                "next_attempt_at = ? WHERE id = ?",
+                [attempts, error[:2000], (now + delay).isoformat(timespec="seconds"), alert_id],
+            )
+    return failed
+
+
+def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
+    """Everything an alert says about a statement (DESIGN §7), as it stands now."""
+    statement = _rows(db, "SELECT * FROM statements WHERE id = ?", [statement_id])[0]
+    reports = _rows(
+        db,
+        """
+        SELECT a.source_id AS outlet, s.name, a.url, a.language, a.published_at, a.title
+        FROM reports r
+        JOIN articles a ON a.id = r.article_id
+        JOIN sources s ON s.id = a.source_id
+        WHERE r.statement_id = ?
+        ORDER BY a.published_at, a.id
+        """,
+        [statement_id],
+    )
+    outlets: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for report in reports:
+        if report["outlet"] in seen:
+            continue
+        seen.add(report["outlet"])
+        outlets.append(
+            {k: report[k] for k in ("outlet", "name", "url", "language", "published_at")}
+        )
+    first_name = next((o["name"] for o in outlets if o["outlet"] == statement["first_outlet"]), "")
+    return {
+        "id": statement["id"],
+        "speaker": statement["speaker"],
+        "speaker_as_written": statement["speaker_as_written"],
+        "text": statement["text"],
+        "language": statement["language"],
+        "kind": statement["kind"],
+        "said_at": statement["said_at"],
+        "first_seen": statement["first_seen_at"],
+        "first_outlet": statement["first_outlet"],
+        "first_outlet_name": first_name,
+        "first_url": statement["first_url"],
+        "title": statement["title"],
+        "outlets": outlets,
+        "outlet_count": len(outlets),
+        "report_count": statement["report_count"],
+        "languages": sorted(json.loads(statement["languages"])),
+        "topic_terms": json.loads(statement["topic_terms"]),
+        "topic_concepts": [
+            c for c in json.loads(statement["topic_concepts"]) if c != "context" and c[:1] != "-"
+        ],
+        "topic_score": statement["topic_score"],
+        "first_seen_via_recap": bool(statement["first_seen_via_recap"]),
+    }
+
+
+def alert_payload(db: Database, alert: OutboxAlert) -> dict[str, Any]:
+    """The alert as channels see it: one JSON object (a log line, the data of an email)."""
+    payload: dict[str, Any] = {
+        "alert_id": alert.id,
+        "key": alert.key,
+        "channel": alert.channel,
+        "type": alert.type,
+        "created_at": alert.created_at,
+    }
+    if alert.type == "statement" and alert.statement_id is not None:
+        payload["statement"] = statement_payload(db, alert.statement_id)
+    else:
+        payload[alert.type] = alert.payload
+    return payload
+
+
+def queue_health_alert(
+    db: Database,
+    source_id: str,
+    key: str,
+    payload: dict[str, Any],
+    channels: tuple[str, ...],
+    run_id: int | None = None,
+) -> int:
+    """One health alert per channel (source failing / recovered); the key makes it once-only."""
+    now = utc_now()
+    queued = 0
+    with write_transaction(db):
+        for channel in channels:
+            cursor = db.execute(
+                """
+                INSERT OR IGNORE INTO alerts (key, channel, type, source_id, payload, status,
+                                              created_at, next_attempt_at, run_id)
+                VALUES (?, ?, 'health', ?, ?, 'pending', ?, ?, ?)
+                """,
+                [
+                    f"{key}-{channel}",
+                    channel,
+                    source_id,
+                    json.dumps(payload, ensure_ascii=False),
+                    now,
+                    now,
+                    run_id,
+                ],
+            )
+            queued += cursor.rowcount
+    return queued
