@@ -15,7 +15,7 @@ import click
 
 from scheduler.config import Config, ConfigError, config_path_from_environment, load_config
 from scheduler.cycle import CycleReport, run_cycle
-from scheduler.output import alert_summary, json_line, run_table, table
+from scheduler.output import alert_summary, json_line, run_table, shorten, table
 from storage.db import StoreError
 
 EXIT_ALL_SOURCES_FAILED = 3
@@ -225,7 +225,10 @@ def analyze(
 @click.pass_obj
 def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | None) -> None:
     """Score statement, speaker and topic analysis on the labelled dev set."""
+    from crawler.encoder import SentenceEncoder
+    from scheduler.cycle import diff_params
     from scheduler.evaluate import evaluate, load_devset, score_rows
+    from scheduler.evaluate_clusters import cluster_rows, evaluate_clusters
 
     config = obj.config()
     analyzer = _analyzer(config)
@@ -234,16 +237,180 @@ def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | N
         raise click.UsageError("the dev set is empty")
     result = evaluate(analyzer, articles)
     summary = result.summary()
+    clusters = evaluate_clusters(
+        analyzer,
+        articles,
+        diff_params(config),
+        SentenceEncoder() if config.diff.encoder else None,
+    )
+    summary["clusters"] = clusters.summary()
     if as_json:
         if errors:
-            summary["errors"] = result.errors
+            summary["errors"] = result.errors + clusters.errors
         click.echo(json_line(summary))
         return
     click.echo(f"dev set: {summary['articles']} articles {summary['by_language']}")
     click.echo(table(("measure", "precision", "recall", "F1 / accuracy"), score_rows(summary)))
+    click.echo()
+    click.echo("statement clusters (the diff):")
+    click.echo(table(("measure", "value"), cluster_rows(summary["clusters"])))
     if errors:
-        for error in result.errors:
+        for error in result.errors + clusters.errors:
             click.echo(json_line(error))
+
+
+def _open_existing_db(config: Config):
+    from storage.db import open_db
+
+    if not config.storage_path.exists():
+        raise click.ClickException(
+            f"no database at {config.storage_path}: run `peacewatch run` or `peacewatch demo` first"
+        )
+    try:
+        return open_db(config.storage_path)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _since(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO time)") from exc
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.isoformat(timespec="seconds")
+
+
+@cli.command()
+@click.option(
+    "--new",
+    is_flag=True,
+    help="Only peace-talk statements not alerted yet or alerted by the last run.",
+)
+@click.option("--speaker", help="Speaker name (canonical or as written; part of it is enough).")
+@click.option("--since", help="Said on or after this date (YYYY-MM-DD or ISO time, UTC).")
+@click.option("--search", help="Full-text search in the statement's words (any language).")
+@click.option("--peace", "peace_only", is_flag=True, help="Only statements about peace talks.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per statement.")
+@click.pass_obj
+def statements(
+    obj: Context,
+    new: bool,
+    speaker: str | None,
+    since: str | None,
+    search: str | None,
+    peace_only: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List statements, newest first."""
+    from storage.statements import StatementFilter, list_statements
+
+    db = _open_existing_db(obj.config())
+    try:
+        rows = list_statements(
+            db,
+            StatementFilter(
+                new=new,
+                speaker=speaker,
+                since=_since(since),
+                search=search,
+                peace_only=peace_only,
+                limit=limit,
+            ),
+        )
+    finally:
+        db.close()
+    if as_json:
+        for row in rows:
+            click.echo(json_line(row))
+        return
+    click.echo(
+        table(
+            ("id", "said (UTC)", "speaker", "lang", "outlets", "peace", "alerted", "text"),
+            [
+                (
+                    r["id"],
+                    r["said_at"][:16].replace("T", " "),
+                    r["speaker"],
+                    r["language"],
+                    r["outlet_count"],
+                    "yes" if r["about_peace_talks"] else "",
+                    {True: "yes", False: "pending", None: ""}[r["alerted"]],
+                    shorten(r["text"], 70),
+                )
+                for r in rows
+            ],
+        )
+    )
+
+
+@cli.command()
+@click.argument("statement_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The statement and its reports as JSON.")
+@click.pass_obj
+def show(obj: Context, statement_id: int, as_json: bool) -> None:
+    """One statement with every report of it and why each joined."""
+    from storage.statements import get_statement
+
+    db = _open_existing_db(obj.config())
+    try:
+        statement = get_statement(db, statement_id)
+    finally:
+        db.close()
+    if statement is None:
+        raise click.ClickException(f"no statement {statement_id}")
+    if as_json:
+        click.echo(json_line(statement))
+        return
+    click.echo(
+        f"statement {statement['id']}: {statement['speaker']} "
+        f"(as written: {statement['speaker_as_written']})"
+    )
+    click.echo(f"  {statement['text']}")
+    click.echo(
+        f"  said {statement['said_at']}, {statement['kind']}, {statement['language']}; "
+        f"{statement['report_count']} reports in {statement['outlet_count']} outlets "
+        f"({', '.join(statement['languages'])}); about peace talks: "
+        f"{'yes' if statement['about_peace_talks'] else 'no'}"
+        + ("; first seen through a recap" if statement["first_seen_via_recap"] else "")
+    )
+    click.echo(f"  first: {statement['first_outlet']} {statement['first_url']}")
+    if statement["topic_terms"]:
+        click.echo(
+            f"  terms: {', '.join(statement['topic_terms'])} (score {statement['topic_score']})"
+        )
+    for alert in statement["alerts"]:
+        click.echo(
+            f"  alert {alert['channel']}: {alert['status']}"
+            + (f" ({alert['last_error']})" if alert["last_error"] else "")
+        )
+    rows = []
+    for r in statement["reports"]:
+        why = r["why"]
+        if why.get("decision") == "joined":
+            parts = ", ".join(f"{k} {v}" for k, v in why.get("parts", {}).items())
+            reason = f"joined, score {why['score']} ({parts})"
+        else:
+            reason = f"created it ({why.get('candidates', 0)} candidates)"
+        rows.append(
+            (
+                r["outlet"],
+                r["language"],
+                r["published"][:16].replace("T", " "),
+                r["kind"],
+                "recap" if r["recap"] else "",
+                reason,
+                r["url"],
+            )
+        )
+    click.echo(table(("outlet", "lang", "published", "kind", "recap", "why", "url"), rows))
 
 
 def _wait_for_stop() -> None:

@@ -256,9 +256,8 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
     channels = tuple(data["channels"])
     for channel in channels:
         if channel not in ALERT_CHANNELS:
-            raise ConfigError(
-                f"[alerts] channels: unknown channel {channel!r} (one of {', '.join(ALERT_CHANNELS)})"
-            )
+            known = ", ".join(ALERT_CHANNELS)
+            raise ConfigError(f"[alerts] channels: unknown channel {channel!r} (one of {known})")
     if data["max_attempts"] < 1 or data["retry_backoff_seconds"] < 0:
         raise ConfigError("[alerts] max_attempts must be >= 1 and retry_backoff_seconds >= 0")
     email_data = dict(data["email"])

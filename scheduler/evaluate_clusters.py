@@ -124,9 +124,9 @@ def evaluate_clusters(
                     gold_peace[gold.statement] = (
                         gold_peace.get(gold.statement, False) or gold.about_peace_talks
                     )
-                    report = match_gold(gold, article.text, reports)
-                    if report is not None and article_id is not None:
-                        aligned[(article_id, reports.index(report))] = gold.statement
+                    found = match_gold(gold, article.text, reports)
+                    if found is not None and article_id is not None:
+                        aligned[(article_id, reports.index(found))] = gold.statement
             decide_pending(db, params)
             return _score(db, aligned, gold_peace)
         finally:
@@ -181,3 +181,18 @@ def _score(db: Any, aligned: dict[tuple[int, int], str], gold_peace: dict[str, b
         elif same_gold:
             result.pairs.fn += 1
     return result
+
+
+def cluster_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    pairs = summary["same_statement_pairs"]
+    return [
+        ("real peace-talk statements", summary["real_peace_statements"]),
+        ("alerts per real statement (aim 1.00)", summary["alerts_per_real_statement"]),
+        ("real statements without an alert", summary["real_statements_without_alert"]),
+        ("statements wrongly merged (aim 0)", summary["statements_wrongly_merged"]),
+        ("reports wrongly split", summary["reports_wrongly_split"]),
+        (
+            "same-statement pairs P / R / F1",
+            f"{pairs['precision']} / {pairs['recall']} / {pairs['f1']}",
+        ),
+    ]

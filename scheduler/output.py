@@ -75,7 +75,10 @@ def alert_summary(payload: dict[str, Any]) -> str:
     """One alert as a person reads it in a terminal: who, how many outlets, what."""
     if payload.get("type") != "statement":
         health = payload.get(payload.get("type", ""), {})
-        return f"[{payload.get('type')}] {health.get('source_id')}: {health.get('state')} {health.get('reason', '')}"
+        return (
+            f"[{payload.get('type')}] {health.get('source_id')}: {health.get('state')} "
+            f"{health.get('reason', '')}"
+        )
     statement = payload["statement"]
     others = [o["outlet"] for o in statement["outlets"] if o["outlet"] != statement["first_outlet"]]
     recap = " (first seen in a recap)" if statement["first_seen_via_recap"] else ""

@@ -106,10 +106,10 @@ def compare(report: Claim, other: Claim) -> Match:
             parts["cosine"] = min(
                 1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR))
             )
-    if same_language or frozenset({report.language, other.language}) in STEM_PAIRS:
-        if report.stems and other.stems:
-            parts["words"] = min(1.0, 2 * _dice(report.stems, other.stems))
-            shared["words"] = sorted(report.stems & other.stems)
+    stems_comparable = same_language or frozenset({report.language, other.language}) in STEM_PAIRS
+    if stems_comparable and report.stems and other.stems:
+        parts["words"] = min(1.0, 2 * _dice(report.stems, other.stems))
+        shared["words"] = sorted(report.stems & other.stems)
     for name in ("concepts", "entities", "numbers"):
         mine, theirs = getattr(report, name), getattr(other, name)
         if mine or theirs:

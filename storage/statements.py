@@ -1,0 +1,134 @@
+"""Reading statements back: the list behind ``peacewatch statements`` and one for ``show``."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class StatementFilter:
+    new: bool = False
+    speaker: str | None = None
+    since: str | None = None
+    search: str | None = None
+    peace_only: bool = False
+    limit: int = 50
+
+
+def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def fts_query(text: str) -> str:
+    """A user's words as an FTS5 query: every word must occur, as a prefix.
+
+    Prefixes because the default tokenizer does not stem Russian: "макрон" finds "Макрона".
+    Quoting each word keeps FTS syntax characters in user input harmless.
+    """
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def _alerted(statement: dict[str, Any]) -> bool | None:
+    states = (statement.pop("alert_states") or "").split(",")
+    if not statement["about_peace_talks"]:
+        return None
+    return "sent" in states
+
+
+def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
+    """Newest first. ``new``: peace-talk statements not alerted yet, or created by the last run."""
+    where: list[str] = []
+    params: list[Any] = []
+    if flt.new:
+        where.append(
+            "s.about_peace_talks = 1 AND (EXISTS (SELECT 1 FROM alerts a WHERE "
+            "a.statement_id = s.id AND a.status IN ('pending', 'sending')) "
+            "OR s.created_run_id = (SELECT MAX(id) FROM runs))"
+        )
+    if flt.peace_only:
+        where.append("s.about_peace_talks = 1")
+    if flt.speaker:
+        where.append("(s.speaker LIKE ? OR s.speaker_as_written LIKE ?)")
+        params += [f"%{flt.speaker}%", f"%{flt.speaker}%"]
+    if flt.since:
+        where.append("s.said_at >= ?")
+        params.append(flt.since)
+    if flt.search:
+        query = fts_query(flt.search)
+        if not query:
+            return []
+        where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
+        params.append(query)
+    sql = f"""
+        SELECT s.id, s.speaker, s.speaker_as_written, s.text, s.language, s.kind, s.said_at,
+               s.first_seen_at AS first_seen, s.first_outlet, s.first_url, s.outlets,
+               s.report_count AS reports, s.outlet_count, s.languages, s.about_peace_talks,
+               s.first_seen_via_recap, s.topic_score, s.topic_terms,
+               (SELECT group_concat(status) FROM alerts a WHERE a.statement_id = s.id)
+                   AS alert_states
+        FROM statements s
+        {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY s.said_at DESC, s.id DESC
+        LIMIT ?
+    """
+    rows = _rows(db, sql, [*params, flt.limit])
+    for row in rows:
+        row["alerted"] = _alerted(row)
+        row["about_peace_talks"] = bool(row["about_peace_talks"])
+        row["first_seen_via_recap"] = bool(row["first_seen_via_recap"])
+        for key in ("outlets", "languages", "topic_terms"):
+            row[key] = json.loads(row[key])
+    return rows
+
+
+def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
+    """One statement with every report of it and why each report joined."""
+    found = _rows(
+        db,
+        """
+        SELECT s.*, (SELECT group_concat(status) FROM alerts a WHERE a.statement_id = s.id)
+                   AS alert_states
+        FROM statements s WHERE s.id = ?
+        """,
+        [statement_id],
+    )
+    if not found:
+        return None
+    statement = found[0]
+    statement["alerted"] = _alerted(statement)
+    for key in ("outlets", "languages", "topic_terms", "topic_concepts", "features"):
+        statement[key] = json.loads(statement[key])
+    statement["about_peace_talks"] = bool(statement["about_peace_talks"])
+    statement["first_seen_via_recap"] = bool(statement["first_seen_via_recap"])
+    statement.pop("renderings", None)
+    statement["reports"] = _rows(
+        db,
+        """
+        SELECT r.id, a.source_id AS outlet, a.url, a.language, a.published_at AS published,
+               r.kind, r.recap, r.speaker_as_written, r.text, r.about_peace_talks,
+               r.topic_score, r.match_score, r.match_reason
+        FROM reports r JOIN articles a ON a.id = r.article_id
+        WHERE r.statement_id = ?
+        ORDER BY a.published_at, r.id
+        """,
+        [statement_id],
+    )
+    for report in statement["reports"]:
+        report["recap"] = bool(report["recap"])
+        report["about_peace_talks"] = bool(report["about_peace_talks"])
+        report["why"] = json.loads(report.pop("match_reason") or "{}")
+    statement["alerts"] = _rows(
+        db,
+        "SELECT channel, status, attempts, last_error, message_id, created_at, sent_at "
+        "FROM alerts WHERE statement_id = ? ORDER BY channel",
+        [statement_id],
+    )
+    return statement
