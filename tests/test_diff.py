@@ -1,0 +1,212 @@
+"""The diff on a real SQLite file: one statement per utterance, one alert per new statement."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+import pytest
+
+from crawler.analysis import Analyzer
+from crawler.encoder import SentenceEncoder
+from scheduler.config import load_config, read_analysis_data
+from storage.diff import Claim, DiffParams, compare, decide_pending
+from storage.models import Article, Source
+from storage.queries import save_article, upsert_sources
+
+CHANNELS = ("log", "email")
+PARAMS = DiffParams(channels=CHANNELS)
+SOURCES = [
+    Source("outlet-ru", "Outlet RU", "ru", ()),
+    Source("outlet-uk", "Outlet UK", "uk", ()),
+    Source("outlet-en", "Outlet EN", "en", ()),
+    Source("other-ru", "Other RU", "ru", ()),
+]
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    speakers, topics = read_analysis_data(load_config().analysis)
+    return Analyzer.from_data(speakers, topics)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder()
+
+
+@pytest.fixture
+def store(db, analyzer: Analyzer, encoder: SentenceEncoder):
+    upsert_sources(db, SOURCES)
+
+    def save(source: str, published: str, text: str, title: str = "") -> int:
+        language = next(s.language for s in SOURCES if s.id == source)
+        reports = analyzer.analyze(
+            text, language=language, published=date.fromisoformat(published[:10]), title=title
+        )
+        assert reports, f"no statement found in {text!r}"
+        for report, vector in zip(reports, encoder.encode([r.text for r in reports]), strict=True):
+            report.embedding = vector
+        digest = hashlib.sha1(f"{source}{published}{text}".encode()).hexdigest()[:12]
+        article_id = save_article(
+            db,
+            Article(
+                url=f"https://{source}.example/{digest}",
+                fetched_url=f"https://{source}.example/{digest}",
+                source_id=source,
+                title=title or text[:60],
+                published_at=published,
+                published_from="test",
+                language=language,
+                text=text,
+                content_hash=digest,
+                fetched_at=published,
+            ),
+            reports,
+        )
+        assert article_id is not None
+        return article_id
+
+    return save
+
+
+def statements(db) -> list[dict]:
+    return [dict(row) for row in db.query("SELECT * FROM statements ORDER BY id")]
+
+
+def alerts(db) -> list[dict]:
+    return [dict(row) for row in db.query("SELECT * FROM alerts ORDER BY id")]
+
+
+RUTTE_RU = (
+    "Генеральный секретарь НАТО Марк Рютте заявил, что поддержал бы любую инициативу, "
+    "которая поможет быстрее положить конец войне и начать переговоры о мире."
+)
+RUTTE_EN = (
+    "NATO Secretary General Mark Rutte said he would encourage any initiative that helps "
+    "end the war sooner and start peace negotiations."
+)
+RUTTE_UK = (
+    "Генеральний секретар НАТО Марк Рютте заявив, що підтримав би будь-яку ініціативу, "
+    "яка допоможе швидше покласти край війні та почати мирні переговори."
+)
+RUTTE_RECAP_RU = (
+    "Напомним, ранее генсек НАТО Марк Рютте заявил, что поддержал бы любую инициативу, "
+    "которая поможет быстрее завершить войну и начать мирные переговоры."
+)
+RUTTE_BUDGET_RU = (
+    "Марк Рютте заявил, что страны Альянса должны увеличить расходы на оборону до пяти "
+    "процентов ВВП и нарастить производство боеприпасов."
+)
+
+
+def test_one_utterance_in_three_languages_is_one_statement(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    store("outlet-en", "2026-02-11T13:00:00+00:00", RUTTE_EN)
+    store("outlet-uk", "2026-02-11T14:00:00+00:00", RUTTE_UK)
+    outcome = decide_pending(db, PARAMS)
+    assert outcome.statements_new == 1
+    (statement,) = statements(db)
+    assert statement["outlet_count"] == 3
+    assert json.loads(statement["outlets"]) == ["outlet-ru", "outlet-en", "outlet-uk"]
+    assert statement["first_outlet"] == "outlet-ru"
+
+
+def test_a_new_peace_statement_queues_one_alert_per_channel(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    outcome = decide_pending(db, PARAMS)
+    assert outcome.alerts_queued == 2
+    assert sorted(a["channel"] for a in alerts(db)) == ["email", "log"]
+    assert {a["status"] for a in alerts(db)} == {"pending"}
+
+
+def test_later_reports_update_the_statement_and_queue_no_second_alert(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, PARAMS)
+    store("outlet-en", "2026-02-11T13:00:00+00:00", RUTTE_EN)
+    outcome = decide_pending(db, PARAMS)
+    assert outcome.statements_new == 0
+    assert outcome.alerts_queued == 0
+    assert len(alerts(db)) == 2
+    assert statements(db)[0]["report_count"] == 2
+
+
+def test_a_recap_of_a_known_statement_joins_it_without_an_alert(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, PARAMS)
+    store("other-ru", "2026-03-20T09:00:00+00:00", RUTTE_RECAP_RU)
+    outcome = decide_pending(db, PARAMS)
+    assert outcome.statements_new == 0
+    assert outcome.alerts_queued == 0
+    recap = db.execute("SELECT recap, statement_id FROM reports ORDER BY id DESC").fetchone()
+    assert recap == (1, statements(db)[0]["id"])
+
+
+def test_a_recap_of_an_unknown_statement_creates_it_marked_as_seen_through_a_recap(
+    db, store
+) -> None:
+    store("other-ru", "2026-03-20T09:00:00+00:00", RUTTE_RECAP_RU)
+    decide_pending(db, PARAMS)
+    (statement,) = statements(db)
+    assert statement["first_seen_via_recap"] == 1
+    assert len(alerts(db)) == 2
+
+
+def test_the_same_speaker_on_another_subject_is_another_statement(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    store("other-ru", "2026-02-11T15:00:00+00:00", RUTTE_BUDGET_RU)
+    decide_pending(db, PARAMS)
+    assert len(statements(db)) == 2
+    budget = statements(db)[1]
+    assert budget["about_peace_talks"] == 0
+    assert len(alerts(db)) == 2  # only the peace-talk statement alerts
+
+
+def test_the_same_words_outside_the_time_window_are_a_new_statement(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    store("other-ru", "2026-05-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, PARAMS)
+    assert len(statements(db)) == 2
+
+
+def test_another_speaker_never_joins(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    store("other-ru", "2026-02-11T13:00:00+00:00", RUTTE_RU.replace("Генеральный секретарь НАТО Марк Рютте", "Дмитрий Песков"))
+    decide_pending(db, PARAMS)
+    assert [s["speaker"] for s in statements(db)] == ["Mark Rutte", "Dmitry Peskov"]
+
+
+def test_each_decision_is_stored_with_its_score_and_evidence(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    store("outlet-en", "2026-02-11T13:00:00+00:00", RUTTE_EN)
+    decide_pending(db, PARAMS)
+    first, second = [
+        json.loads(row[0]) for row in db.execute("SELECT match_reason FROM reports ORDER BY id")
+    ]
+    assert first["decision"] == "new"
+    assert second["decision"] == "joined"
+    assert second["score"] >= PARAMS.threshold
+    assert "cosine" in second["parts"]
+
+
+def test_deciding_again_changes_nothing(db, store) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, PARAMS)
+    again = decide_pending(db, PARAMS)
+    assert (again.reports_decided, again.statements_new, again.alerts_queued) == (0, 0, 0)
+
+
+def test_candidate_search_uses_the_speaker_time_index(db) -> None:
+    plan = db.execute(
+        "EXPLAIN QUERY PLAN SELECT id, said_at FROM statements WHERE speaker = ? "
+        "AND said_at BETWEEN ? AND ? ORDER BY said_at",
+        ["Mark Rutte", "2026-02-01", "2026-02-20"],
+    ).fetchall()
+    assert any("statements_speaker_said" in str(row) for row in plan)
+
+
+def test_claims_without_any_shared_evidence_score_zero() -> None:
+    a = Claim(1, "en", frozenset({"negotiations"}), frozenset(), frozenset({"314"}), frozenset())
+    b = Claim(2, "uk", frozenset({"security-guarantees"}), frozenset(), frozenset({"20"}), frozenset())
+    assert compare(a, b).score == 0.0
