@@ -80,7 +80,10 @@ def _send(channel: str, payloads: list[dict[str, Any]], settings: AlertSettings)
             ) from exc
         return
     message = email_channel.build_message(payloads, settings.email)
-    email_channel.send_message(message, settings.email)
+    refused = email_channel.send_message(message, settings.email)
+    for recipient, (code, reply) in refused.items():
+        # accepted for the other recipients: the alert counts as sent, the refusal is logged
+        log.warning("email: %s refused %s: %s %s", channel, recipient, code, reply[:200])
 
 
 def deliver_alerts(db: Any, settings: AlertSettings) -> DeliveryReport:

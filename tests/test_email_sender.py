@@ -588,13 +588,25 @@ def check_password(
     return AuthResult(success=ok, handled=False)
 
 
+def echo_password(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    """A careless server that quotes the credentials back in its refusal."""
+    password = auth_data.password.decode() if isinstance(auth_data, LoginPassword) else "?"
+    return AuthResult(success=False, handled=False, message=f"535 5.7.8 bad password {password}")
+
+
 @contextmanager
-def auth_server(handler: Recorder, tls_context: ssl.SSLContext) -> Iterator[int]:
+def auth_server(
+    handler: Recorder,
+    tls_context: ssl.SSLContext,
+    authenticator: Callable[..., AuthResult] = check_password,
+) -> Iterator[int]:
     with smtp_server(
         handler,
         tls_context=tls_context,
         require_starttls=True,
-        authenticator=check_password,
+        authenticator=authenticator,
         auth_require_tls=True,
         auth_required=True,
     ) as port:
@@ -628,6 +640,24 @@ def test_wrong_password_fails_without_showing_the_password(
         assert wrong not in text
         assert PASSWORD not in text
     assert handler.received == []
+
+
+def test_password_quoted_back_by_the_server_is_scrubbed_from_the_error(
+    tls_context: ssl.SSLContext, ca_file: Path
+) -> None:
+    handler = Recorder()
+    with auth_server(handler, tls_context, echo_password) as port:
+        settings = settings_for(
+            port, "starttls", ca_file=ca_file, username=USER, password=Secret(PASSWORD)
+        )
+        error = failure(lambda: deliver([statement_alert()], settings))
+    assert error.code == 535
+    assert "bad password ***" in str(error)
+    assert error.__cause__ is None
+    assert error.__context__ is None
+    whole = "".join(traceback.format_exception(error))
+    assert PASSWORD not in whole
+    assert PASSWORD not in repr(error)
 
 
 def test_username_without_password_is_refused_before_connecting() -> None:

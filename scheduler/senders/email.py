@@ -348,6 +348,21 @@ def _scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _chain_mentions(exc: BaseException, secrets: Sequence[str]) -> bool:
+    """Whether the exception or anything chained to it shows one of the secrets."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if any(secret in f"{current!s}{current!r}{current.args!r}" for secret in secrets):
+            return True
+        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
 def _reply_text(reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return sanitize_header(text, 300)
@@ -432,6 +447,8 @@ def send_message(message: EmailMessage, settings: EmailSettings) -> dict[str, tu
 
     Raises DeliveryError for everything else; its text never holds the password.
     """
+    if not settings.host:
+        raise DeliveryError("no SMTP host configured", temporary=False)
     if settings.security not in ("starttls", "tls", "none"):
         raise DeliveryError(f"unknown security setting {settings.security!r}", temporary=False)
     if not settings.recipients:
@@ -470,12 +487,12 @@ def send_message(message: EmailMessage, settings: EmailSettings) -> dict[str, tu
     except (OSError, ValueError) as exc:  # smtplib's and ssl's errors are OSErrors
         text, temporary, code = _classify(exc, where)
         polite = not temporary or isinstance(exc, smtplib.SMTPResponseException)
-        clean = _scrub(text, secrets)
-        # Keep the original for debugging unless it might carry the secret itself.
-        leaks = any(s in f"{exc!s}{exc!r}" for s in secrets)
-        if leaks:
-            raise DeliveryError(clean, temporary=temporary, code=code) from None
-        raise DeliveryError(clean, temporary=temporary, code=code) from exc
+        error = DeliveryError(_scrub(text, secrets), temporary=temporary, code=code)
+        # Keep the original for debugging unless something in its chain shows the secret.
+        if not _chain_mentions(exc, secrets):
+            raise error from exc
     finally:
         if smtp is not None:
             _close(smtp, polite)
+    # Raised out here, not in the handler, so not even __context__ refers to the original.
+    raise error

@@ -1,7 +1,8 @@
-"""The demo command as a user runs it: a real subprocess, both days, every outlet stored."""
+"""The demo command as a user runs it: a real subprocess, both days, every outlet, its alerts."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,22 +14,169 @@ from storage.db import open_db
 
 pytestmark = pytest.mark.e2e
 
+RUTTE_SEED_QUOTE = "поощрял каждую инициативу"
+RUTTE_STORY_OUTLETS = {
+    "unian-ru",
+    "unian-uk",
+    "unian-en",
+    "pravda-ru",
+    "rbc-uk",
+    "kyiv-independent",
+}
 
-def test_demo_crawls_both_days_and_stores_articles_from_every_outlet(tmp_path: Path) -> None:
-    db_path = tmp_path / "data" / "peacewatch.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "demo", "--port", "0", "--db", str(db_path)],
+
+def _peacewatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", *args],
         capture_output=True,
         text=True,
         timeout=240,
-        cwd=tmp_path,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    home = tmp_path_factory.mktemp("demo")
+    result = _peacewatch(
+        "demo", "--port", "0", "--db", str(home / "data" / "peacewatch.db"), cwd=home
     )
     assert result.returncode == 0, result.stderr
+    return home, result
+
+
+def _alert_lines(home: Path) -> list[dict]:
+    text = (home / "data" / "alerts.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_demo_crawls_both_days_and_stores_articles_from_every_outlet(demo) -> None:
+    home, result = demo
     assert "day 1: run 1 ok" in result.stdout
     assert "day 2: run 2 ok" in result.stdout
-    db = open_db(db_path)
+    db = open_db(home / "data" / "peacewatch.db")
     stored = {row[0] for row in db.execute("SELECT DISTINCT source_id FROM articles")}
     runs = [row[0] for row in db.execute("SELECT status FROM runs ORDER BY id")]
     db.close()
     assert stored == set(OUTLETS)
     assert runs == ["ok", "ok"]
+
+
+def test_demo_prints_and_logs_one_alert_per_new_peace_statement(demo) -> None:
+    home, result = demo
+    alerts = _alert_lines(home)
+    raised = sum(
+        int(line.split(":")[1])
+        for line in result.stdout.splitlines()
+        if line.startswith("alerts raised:")
+    )
+    assert raised == len(alerts) > 0
+    ids = [alert["statement"]["id"] for alert in alerts]
+    assert len(ids) == len(set(ids))
+    db = open_db(home / "data" / "peacewatch.db")
+    peace = db.execute("SELECT COUNT(*) FROM statements WHERE about_peace_talks = 1").fetchone()[0]
+    db.close()
+    assert peace == len(alerts)
+
+
+def test_the_seed_statement_is_one_alert_naming_every_outlet_that_carried_it(demo) -> None:
+    home, _ = demo
+    db = open_db(home / "data" / "peacewatch.db")
+    (statement_id,) = db.execute(
+        "SELECT statement_id FROM reports WHERE text LIKE ?", [f"%{RUTTE_SEED_QUOTE}%"]
+    ).fetchone()
+    db.close()
+    alerts = [a for a in _alert_lines(home) if a["statement"]["id"] == statement_id]
+    assert len(alerts) == 1
+    statement = alerts[0]["statement"]
+    assert statement["speaker"] == "Mark Rutte"
+    assert {o["outlet"] for o in statement["outlets"]} >= RUTTE_STORY_OUTLETS
+    assert set(statement["languages"]) == {"ru", "uk", "en"}
+
+
+def test_day_two_alerts_only_statements_new_on_day_two(demo) -> None:
+    home, _ = demo
+    db = open_db(home / "data" / "peacewatch.db")
+    rows = db.execute(
+        "SELECT a.run_id, s.created_run_id FROM alerts a JOIN statements s ON s.id = a.statement_id"
+    ).fetchall()
+    db.close()
+    assert {run for run, _ in rows} == {1, 2}
+    assert all(run == created for run, created in rows)
+
+
+def test_running_the_demo_again_on_the_same_store_alerts_nothing(demo) -> None:
+    home, _ = demo
+    before = len(_alert_lines(home))
+    again = _peacewatch(
+        "demo", "--port", "0", "--db", str(home / "data" / "peacewatch.db"), cwd=home
+    )
+    assert again.returncode == 0, again.stderr
+    assert [line for line in again.stdout.splitlines() if line.startswith("alerts raised:")] == [
+        "alerts raised: 0",
+        "alerts raised: 0",
+    ]
+    assert len(_alert_lines(home)) == before
+
+
+def test_statements_json_lines_carry_the_documented_fields(demo) -> None:
+    home, _ = demo
+    config = str(home / "data" / "demo" / "peacewatch.toml")
+    result = _peacewatch("--config", config, "statements", "--json", "--speaker", "Rutte", cwd=home)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows
+    for field in (
+        "id",
+        "speaker",
+        "text",
+        "language",
+        "first_seen",
+        "first_outlet",
+        "first_url",
+        "outlets",
+        "reports",
+        "about_peace_talks",
+        "alerted",
+    ):
+        assert field in rows[0]
+    assert all(r["speaker"] == "Mark Rutte" for r in rows)
+    assert [r["said_at"] for r in rows] == sorted((r["said_at"] for r in rows), reverse=True)
+
+
+def test_statements_search_finds_russian_word_forms(demo) -> None:
+    home, _ = demo
+    config = str(home / "data" / "demo" / "peacewatch.toml")
+    result = _peacewatch("--config", config, "statements", "--json", "--search", "Женев", cwd=home)
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids
+    db = open_db(home / "data" / "peacewatch.db")
+    for statement_id in ids:
+        text, renderings = db.execute(
+            "SELECT text, renderings FROM statements WHERE id = ?", [statement_id]
+        ).fetchone()
+        assert "женев" in (text + renderings).lower()  # Женеве, Женеву, Женевы… all found
+    db.close()
+
+
+def test_show_lists_every_report_and_why_it_joined(demo) -> None:
+    home, _ = demo
+    config = str(home / "data" / "demo" / "peacewatch.toml")
+    db = open_db(home / "data" / "peacewatch.db")
+    (statement_id,) = db.execute(
+        "SELECT id FROM statements ORDER BY report_count DESC LIMIT 1"
+    ).fetchone()
+    db.close()
+    result = _peacewatch("--config", config, "show", str(statement_id), "--json", cwd=home)
+    assert result.returncode == 0, result.stderr
+    statement = json.loads(result.stdout)
+    assert len(statement["reports"]) == statement["report_count"] > 1
+    decisions = [r["why"]["decision"] for r in statement["reports"]]
+    assert decisions.count("new") == 1
+    joined = [r["why"] for r in statement["reports"] if r["why"]["decision"] == "joined"]
+    assert all(why["score"] >= 0.5 and why["parts"] for why in joined)
+    for report in statement["reports"]:
+        assert {"outlet", "url", "language", "published", "kind", "recap"} <= set(report)
+    missing = _peacewatch("--config", config, "show", "999999", cwd=home)
+    assert missing.returncode == 1
+    assert "no statement 999999" in missing.stderr
