@@ -120,11 +120,11 @@ def compare(report: Claim, other: Claim) -> Match:
         features[
             "cosine" if languages <= ENCODER_LANGUAGES or len(languages) == 1 else "cosine_uk"
         ] = cosine
-    if len(languages) == 1 or frozenset(languages) in STEM_PAIRS:
-        if report.stems and other.stems:
-            features["words"] = min(1.0, 2 * _dice(report.stems, other.stems))
-            if report.stems & other.stems:
-                shared["words"] = sorted(report.stems & other.stems)
+    stems_comparable = len(languages) == 1 or frozenset(languages) in STEM_PAIRS
+    if stems_comparable and report.stems and other.stems:
+        features["words"] = min(1.0, 2 * _dice(report.stems, other.stems))
+        if report.stems & other.stems:
+            shared["words"] = sorted(report.stems & other.stems)
     for name in ("concepts", "entities", "numbers"):
         mine, theirs = getattr(report, name), getattr(other, name)
         if mine and theirs:

@@ -12,10 +12,11 @@ import pytest
 from scheduler.alerts import deliver_alerts
 from scheduler.atom import ATOM, write_atom_feed
 from scheduler.config import AlertSettings, EmailSettings, LogChannelSettings
+from storage.diff import DiffParams, decide_pending
 from storage.models import Article, Report, Source
 from storage.outbox import due_alerts, mark_failed_attempt, queue_health_alert
-from storage.diff import DiffParams, decide_pending
 from storage.queries import save_article, upsert_sources
+from tests.test_email_sender import Recorder, free_port, settings_for, smtp_server
 
 
 def _report(text: str, *, peace: bool = True, recap: bool = False) -> Report:
@@ -99,8 +100,8 @@ def test_an_unwritable_log_keeps_the_alert_pending_for_a_later_cycle(
         db, _settings(tmp_path, log=LogChannelSettings(path=blocked / "alerts.jsonl"))
     )
     assert (report.sent, report.retrying, report.failed) == (0, 1, 0)
-    status, attempts, error, next_at = db.execute(
-        "SELECT status, attempts, last_error, next_attempt_at FROM alerts"
+    status, attempts, error = db.execute(
+        "SELECT status, attempts, last_error FROM alerts"
     ).fetchone()
     assert (status, attempts) == ("pending", 1)
     assert "cannot write alert log" in error
@@ -172,3 +173,96 @@ def test_email_settings_never_show_the_password() -> None:
     settings = EmailSettings(password=Secret("hunter2-secret"))
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings)
+
+
+# --- the email channel through the outbox, against a real SMTP server on loopback ---------
+
+
+def _email_settings(tmp_path: Path, port: int, mode: str = "immediate") -> AlertSettings:
+    return AlertSettings(
+        channels=("email",),
+        retry_backoff_seconds=0,
+        max_attempts=3,
+        log=LogChannelSettings(path=tmp_path / "alerts.jsonl"),
+        email=settings_for(port, mode=mode, timeout_seconds=2),
+    )
+
+
+@pytest.fixture
+def email_statements(db) -> list[int]:
+    upsert_sources(db, [Source("unian-ru", "УНИАН", "ru", ())])
+    for number, text in enumerate(
+        ["Переговоры в Женеве продолжатся завтра", "Обмен пленными согласован в Абу-Даби"]
+    ):
+        save_article(
+            db,
+            Article(
+                url=f"https://unian.example/{number}",
+                fetched_url=f"https://unian.example/{number}",
+                source_id="unian-ru",
+                title=f"Заголовок {number}",
+                published_at=f"2026-02-1{number}T12:00:00+00:00",
+                published_from="json-ld",
+                language="ru",
+                text=text,
+                content_hash=str(number),
+                fetched_at=f"2026-02-1{number}T12:05:00+00:00",
+            ),
+            [_report(text)],
+        )
+    decide_pending(db, DiffParams(channels=("email",), use_embeddings=False))
+    return [row[0] for row in db.execute("SELECT id FROM statements ORDER BY id")]
+
+
+def test_smtp_down_keeps_alerts_pending_and_the_next_cycle_delivers_them(
+    db, email_statements: list[int], tmp_path: Path
+) -> None:
+    port = free_port()  # nobody listens here yet
+    first = deliver_alerts(db, _email_settings(tmp_path, port))
+    assert (first.sent, first.retrying, first.failed) == (0, 2, 0)
+    assert {row[0] for row in db.execute("SELECT status FROM alerts")} == {"pending"}
+    recorder = Recorder()
+    with smtp_server(recorder) as live_port:
+        second = deliver_alerts(db, _email_settings(tmp_path, live_port))
+    assert second.sent == 2
+    assert len(recorder.received) == 2
+    assert {row[0] for row in db.execute("SELECT status FROM alerts")} == {"sent"}
+
+
+def test_digest_mode_sends_one_mail_per_cycle(
+    db, email_statements: list[int], tmp_path: Path
+) -> None:
+    recorder = Recorder()
+    with smtp_server(recorder) as port:
+        report = deliver_alerts(db, _email_settings(tmp_path, port, mode="digest"))
+    assert report.sent == 2
+    (mail,) = recorder.received
+    body = mail.message.get_body(("plain",)).get_content()
+    assert "Женеве" in body and "Абу-Даби" in body
+
+
+def test_a_5xx_reply_fails_the_alert_after_max_attempts_and_says_why(
+    db, email_statements: list[int], tmp_path: Path
+) -> None:
+    recorder = Recorder(data_reply="550 mailbox unavailable")
+    with smtp_server(recorder) as port:
+        for _ in range(3):
+            report = deliver_alerts(db, _email_settings(tmp_path, port))
+    assert report.failed == 2
+    rows = db.execute("SELECT status, attempts, last_error FROM alerts").fetchall()
+    assert all(
+        status == "failed" and attempts == 3 and "550" in error for status, attempts, error in rows
+    )
+
+
+def test_a_resent_interrupted_mail_keeps_its_message_id(
+    db, email_statements: list[int], tmp_path: Path
+) -> None:
+    recorder = Recorder()
+    with smtp_server(recorder) as port:
+        deliver_alerts(db, _email_settings(tmp_path, port))
+        # as if the process died after the server accepted and before "sent" was written
+        db.execute("UPDATE alerts SET status = 'sending'")
+        deliver_alerts(db, _email_settings(tmp_path, port))
+    first, second = recorder.received[:2], recorder.received[2:]
+    assert [m.message["Message-ID"] for m in first] == [m.message["Message-ID"] for m in second]
