@@ -148,3 +148,8 @@ def test_eval_scores_the_dev_set_at_least_as_well_as_recorded() -> None:
     assert scores["peace_statement_article_speaker_pairs"]["f1"] >= 0.85
     assert scores["speaker_accuracy"] >= 0.9
     assert scores["kind_accuracy"] >= 0.9
+    clusters = scores["clusters"]
+    assert clusters["clusters_with_several_reports"] >= 80  # the dev set labels its clusters
+    assert clusters["alerts_per_real_statement"] <= 1.25
+    assert clusters["statements_wrongly_merged"] <= 25
+    assert clusters["same_statement_pairs"]["precision"] >= 0.6
