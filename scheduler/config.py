@@ -274,6 +274,9 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
                 "[alerts.email] security = none is only allowed to a relay on this machine "
                 f"(localhost), not {email_data['host']!r}"
             )
+    for address in [email_data["sender"], *email_data["recipients"]]:
+        if not isinstance(address, str) or any(ord(c) < 32 or ord(c) == 127 for c in address):
+            raise ConfigError(f"[alerts.email] address {address!r} contains control characters")
     email_data["ca_file"] = path_or(email_data["ca_file"], None) if email_data["ca_file"] else None
     email_data["recipients"] = tuple(email_data["recipients"])
     email_data["password"] = Secret(os.environ.get(email_data["password_env"], ""))

@@ -77,3 +77,52 @@ def test_every_registry_url_says_where_it_was_confirmed() -> None:
         for feed in source.feeds:
             assert feed.confirmed.strip(), f"{source.id}: {feed.url} has no confirmation note"
             assert "127.0.0.1" not in feed.url
+
+
+def _config_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "peacewatch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+EMAIL_ON = """
+[alerts]
+channels = ["log", "email"]
+[alerts.email]
+host = "smtp.example.org"
+sender = "peacewatch@example.org"
+recipients = ["desk@example.org"]
+"""
+
+
+def test_alert_channels_and_paths_come_from_the_config(tmp_path: Path) -> None:
+    config = load_config(_config_file(tmp_path, EMAIL_ON))
+    assert config.alerts.channels == ("log", "email")
+    assert config.alerts.log.path == tmp_path / "data" / "alerts.jsonl"
+    assert config.alerts.atom_path == tmp_path / "data" / "alerts.atom"
+    assert config.alerts.email.recipients == ("desk@example.org",)
+
+
+def test_the_smtp_password_comes_from_the_environment_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PEACEWATCH_SMTP_PASSWORD", "s3cret-value")
+    config = load_config(_config_file(tmp_path, EMAIL_ON))
+    assert config.alerts.email.password.reveal() == "s3cret-value"
+    assert "s3cret-value" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[alerts]\nchannels = ["pager"]', "unknown channel 'pager'"),
+        ('[alerts]\nchannels = ["email"]', "host is required"),
+        (EMAIL_ON + 'security = "none"', "only allowed to a relay on this machine"),
+        (EMAIL_ON + 'security = "ssl3"', "security must be one of"),
+        (EMAIL_ON + 'mode = "weekly"', "mode must be immediate or digest"),
+        ("[alerts]\nmax_attempts = 0", "max_attempts must be >= 1"),
+        ('[alerts.email]\nsender = "a@b.org\\r\\nBcc: x@y.org"', "control characters"),
+        ("[diff]\nwindow = 3", "unknown setting 'window'"),
+    ],
+)
+def test_alert_and_diff_mistakes_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(_config_file(tmp_path, text))
