@@ -13,10 +13,11 @@ from pathlib import Path
 from benchmarks.markdown import write_section
 from crawler.analysis import Analyzer
 from crawler.encoder import SentenceEncoder
-from scheduler.config import load_config, read_analysis_data
+from scheduler.archive.articles import load_archive
+from scheduler.config import ARCHIVE_DIR, load_config, read_analysis_data
 from scheduler.cycle import diff_params
 from scheduler.evaluate import evaluate, load_devset, score_rows
-from scheduler.evaluate_clusters import cluster_rows, evaluate_clusters
+from scheduler.evaluate_clusters import archive_docs, cluster_rows, devset_docs, evaluate_clusters
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,9 +31,16 @@ def main(argv: list[str] | None = None) -> int:
     summary = evaluate(analyzer, articles).summary()
     rows = [" | ".join(str(cell) for cell in row) for row in score_rows(summary)]
     table = "\n".join(f"| {row} |" for row in rows)
-    clusters = evaluate_clusters(analyzer, articles, diff_params(config), SentenceEncoder())
+    encoder = SentenceEncoder()
+    clusters = evaluate_clusters(analyzer, devset_docs(articles), diff_params(config), encoder)
+    archive = evaluate_clusters(
+        analyzer, archive_docs(load_archive(ARCHIVE_DIR)), diff_params(config), encoder
+    )
     cluster_table = "\n".join(
-        f"| {name} | {value} |" for name, value in cluster_rows(clusters.summary())
+        f"| {a[0]} | {a[1]} | {b[1]} |"
+        for a, b in zip(
+            cluster_rows(clusters.summary()), cluster_rows(archive.summary()), strict=True
+        )
     )
     section = f"""## Statement, speaker and topic accuracy (dev set)
 
@@ -46,12 +54,13 @@ articles {summary["by_language"]} in `seeds/devset`, written by us, with hard ne
 
 Statement clusters (the diff, `storage/diff.py`): every article analysed and stored in a
 scratch database in publication order, the real diff run over it, each label aligned with its
-report by its evidence; `statement = "…"` in the labels names the real-world statement
+report (dev set: by its evidence; archive: by the order of speakers, its labels have no
+evidence); `statement = "…"` / `story = "…"` in the labels names the real-world statement
 ({clusters.multi_report_clusters} real statements are rendered by several reports, across
 articles and languages).
 
-| measure | value |
-|---|---|
+| measure | dev set | demo archive |
+|---|---|---|
 {cluster_table}
 
 The dev set's articles were written independently of each other, so one utterance is worded

@@ -226,9 +226,16 @@ def analyze(
 def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | None) -> None:
     """Score statement, speaker and topic analysis on the labelled dev set."""
     from crawler.encoder import SentenceEncoder
+    from scheduler.archive.articles import load_archive
+    from scheduler.config import ARCHIVE_DIR
     from scheduler.cycle import diff_params
     from scheduler.evaluate import evaluate, load_devset, score_rows
-    from scheduler.evaluate_clusters import cluster_rows, evaluate_clusters
+    from scheduler.evaluate_clusters import (
+        archive_docs,
+        cluster_rows,
+        devset_docs,
+        evaluate_clusters,
+    )
 
     config = obj.config()
     analyzer = _analyzer(config)
@@ -237,13 +244,13 @@ def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | N
         raise click.UsageError("the dev set is empty")
     result = evaluate(analyzer, articles)
     summary = result.summary()
-    clusters = evaluate_clusters(
-        analyzer,
-        articles,
-        diff_params(config),
-        SentenceEncoder() if config.diff.encoder else None,
-    )
+    encoder = SentenceEncoder() if config.diff.encoder else None
+    clusters = evaluate_clusters(analyzer, devset_docs(articles), diff_params(config), encoder)
     summary["clusters"] = clusters.summary()
+    archive = evaluate_clusters(
+        analyzer, archive_docs(load_archive(ARCHIVE_DIR)), diff_params(config), encoder
+    )
+    summary["archive_clusters"] = archive.summary()
     if as_json:
         if errors:
             summary["errors"] = result.errors + clusters.errors
@@ -252,8 +259,11 @@ def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | N
     click.echo(f"dev set: {summary['articles']} articles {summary['by_language']}")
     click.echo(table(("measure", "precision", "recall", "F1 / accuracy"), score_rows(summary)))
     click.echo()
-    click.echo("statement clusters (the diff):")
-    click.echo(table(("measure", "value"), cluster_rows(summary["clusters"])))
+    click.echo("statement clusters (the diff), dev set | demo archive:")
+    rows = zip(
+        cluster_rows(summary["clusters"]), cluster_rows(summary["archive_clusters"]), strict=True
+    )
+    click.echo(table(("measure", "dev set", "archive"), [(a[0], a[1], b[1]) for a, b in rows]))
     if errors:
         for error in result.errors + clusters.errors:
             click.echo(json_line(error))

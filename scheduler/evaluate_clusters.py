@@ -1,9 +1,10 @@
-"""Scoring the diff against the dev set's statement clusters: one alert per real statement?
+"""Scoring the diff against labelled statement clusters: one alert per real statement?
 
-Every dev-set article is analysed and stored in a scratch SQLite file in publication order,
-exactly as a crawl would store it; then the real diff decides. Each gold label is aligned with
-the report that contains its evidence, and the scores compare the diff's statements with the
-gold clusters (``statement = "…"`` in the labels):
+Every article is analysed and stored in a scratch SQLite file in publication order, exactly as
+a crawl would store it; then the real diff decides. Each label is aligned with its report —
+in the dev set by its evidence snippet, in the demo archive (whose labels have none) by the
+order of speakers in the article — and the scores compare the diff's statements with the
+labelled clusters (``statement = "…"`` in the dev set, ``story = "…"`` in the archive):
 
 - alerts per real statement: alerting statements per real peace-talk statement (aim 1.00);
 - wrongly merged: diff statements holding reports of two or more real statements (aim 0);
@@ -24,10 +25,12 @@ from typing import Any
 
 from crawler.analysis import Analyzer
 from crawler.encoder import SentenceEncoder
-from scheduler.evaluate import Counts, DevArticle, match_gold
+from scheduler.archive.articles import ArchiveArticle
+from scheduler.archive.outlets import OUTLETS
+from scheduler.evaluate import Counts, DevArticle, GoldStatement, match_gold
 from storage.db import open_db
 from storage.diff import DiffParams, decide_pending
-from storage.models import Article, Source
+from storage.models import Article, Report, Source
 from storage.queries import save_article, upsert_sources
 
 EVAL_CHANNEL = "eval"
@@ -61,14 +64,98 @@ class ClusterEvaluation:
         }
 
 
-def _source_for(article: DevArticle) -> str:
-    digest = hashlib.sha1(article.path.parent.name.encode()).hexdigest()[:4]
-    return f"devset-{article.language}-{digest}"
+@dataclass
+class ClusterLabel:
+    statement: str
+    speaker: str
+    about_peace_talks: bool
+    evidence: str = ""  # a verbatim snippet of the statement, when the labels have one
+
+
+@dataclass
+class ClusterDoc:
+    key: str
+    source: str
+    language: str
+    title: str
+    published: datetime | None
+    text: str
+    labels: list[ClusterLabel]
+
+
+def devset_docs(articles: list[DevArticle]) -> list[ClusterDoc]:
+    return [
+        ClusterDoc(
+            key=f"{a.path.parent.name}/{a.path.stem}",
+            source=f"devset-{a.language}",
+            language=a.language,
+            title=a.title,
+            published=a.published,
+            text=a.text,
+            labels=[
+                ClusterLabel(g.statement, g.speaker, g.about_peace_talks, g.evidence)
+                for g in a.statements
+            ],
+        )
+        for a in articles
+    ]
+
+
+def archive_docs(articles: list[ArchiveArticle]) -> list[ClusterDoc]:
+    docs = []
+    for article in articles:
+        blocks = [b.removeprefix("## ") for b in article.blocks if not b.startswith("{{")]
+        docs.append(
+            ClusterDoc(
+                key=f"{article.outlet}/{article.slug}",
+                source=article.outlet,
+                language=OUTLETS[article.outlet].language,
+                title=article.title,
+                published=article.published,
+                text="\n\n".join(blocks),
+                labels=[
+                    ClusterLabel(s["story"], s["speaker"], bool(s.get("about_peace_talks")))
+                    for s in article.statements
+                ],
+            )
+        )
+    return docs
+
+
+def align_labels(doc: ClusterDoc, reports: list[Report]) -> dict[int, str]:
+    """Report position → labelled statement, by evidence or else by the order of speakers."""
+    aligned: dict[int, str] = {}
+    if all(label.evidence for label in doc.labels):
+        for label in doc.labels:
+            gold = GoldStatement(label.speaker, "", False, label.about_peace_talks, label.evidence)
+            found = match_gold(gold, doc.text, reports)
+            if found is not None:
+                aligned[reports.index(found)] = label.statement
+        return aligned
+    # longest common subsequence of the speaker sequences
+    labels, n, m = doc.labels, len(doc.labels), len(reports)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            if labels[i].speaker == reports[j].speaker:
+                table[i][j] = table[i + 1][j + 1] + 1
+            else:
+                table[i][j] = max(table[i + 1][j], table[i][j + 1])
+    i = j = 0
+    while i < n and j < m:
+        if labels[i].speaker == reports[j].speaker:
+            aligned[j] = labels[i].statement
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return aligned
 
 
 def evaluate_clusters(
     analyzer: Analyzer,
-    articles: list[DevArticle],
+    docs: list[ClusterDoc],
     params: DiffParams,
     encoder: SentenceEncoder | None = None,
 ) -> ClusterEvaluation:
@@ -79,14 +166,11 @@ def evaluate_clusters(
         use_embeddings=params.use_embeddings and encoder is not None,
         channels=(EVAL_CHANNEL,),
     )
-    ordered = sorted(articles, key=lambda a: a.published or datetime.min.replace(tzinfo=UTC))
+    ordered = sorted(docs, key=lambda a: a.published or datetime.min.replace(tzinfo=UTC))
     with tempfile.TemporaryDirectory(prefix="peacewatch-eval-") as scratch:
         db = open_db(Path(scratch) / "eval.db")
         try:
-            sources = {
-                _source_for(a): Source(_source_for(a), a.path.parent.name, a.language, ())
-                for a in ordered
-            }
+            sources = {a.source: Source(a.source, a.source, a.language, ()) for a in ordered}
             upsert_sources(db, list(sources.values()))
             aligned: dict[tuple[int, int], str] = {}  # (article id, position) -> gold cluster
             gold_peace: dict[str, bool] = {}
@@ -107,9 +191,9 @@ def evaluate_clusters(
                 article_id = save_article(
                     db,
                     Article(
-                        url=f"https://devset.invalid/{article.path.parent.name}/{article.path.stem}",
+                        url=f"https://eval.invalid/{article.key}",
                         fetched_url="",
-                        source_id=_source_for(article),
+                        source_id=article.source,
                         title=article.title,
                         published_at=when,
                         published_from="devset",
@@ -120,13 +204,13 @@ def evaluate_clusters(
                     ),
                     reports,
                 )
-                for gold in article.statements:
-                    gold_peace[gold.statement] = (
-                        gold_peace.get(gold.statement, False) or gold.about_peace_talks
+                for label in article.labels:
+                    gold_peace[label.statement] = (
+                        gold_peace.get(label.statement, False) or label.about_peace_talks
                     )
-                    found = match_gold(gold, article.text, reports)
-                    if found is not None and article_id is not None:
-                        aligned[(article_id, reports.index(found))] = gold.statement
+                if article_id is not None:
+                    for position, statement in align_labels(article, reports).items():
+                        aligned[(article_id, position)] = statement
             decide_pending(db, params)
             return _score(db, aligned, gold_peace)
         finally:

@@ -150,6 +150,10 @@ def test_eval_scores_the_dev_set_at_least_as_well_as_recorded() -> None:
     assert scores["kind_accuracy"] >= 0.9
     clusters = scores["clusters"]
     assert clusters["clusters_with_several_reports"] >= 80  # the dev set labels its clusters
-    assert clusters["alerts_per_real_statement"] <= 1.25
-    assert clusters["statements_wrongly_merged"] <= 25
-    assert clusters["same_statement_pairs"]["precision"] >= 0.6
+    assert clusters["alerts_per_real_statement"] <= 1.2
+    assert clusters["statements_wrongly_merged"] <= 40
+    assert clusters["same_statement_pairs"]["f1"] >= 0.45
+    archive = scores["archive_clusters"]
+    assert archive["real_peace_statements"] >= 90
+    assert archive["alerts_per_real_statement"] <= 2.1
+    assert archive["same_statement_pairs"]["precision"] >= 0.7
