@@ -270,12 +270,12 @@ def measure_encoder(encoder: SentenceEncoder) -> EncoderCost:
     first = time.perf_counter() - started
     after = _maxrss_mb()
     warm: list[float] = []
-    for text in texts[1:6]:
+    for text in texts[1:] + texts[:1]:
         started = time.perf_counter()
         encoder.encode([text])
         warm.append(time.perf_counter() - started)
     batch: list[float] = []
-    for offset in range(5):
+    for offset in range(10):
         chunk = (texts[offset:] + texts[:offset])[:10]
         started = time.perf_counter()
         encoder.encode(chunk)
@@ -901,8 +901,11 @@ def render(
     encoder_rows = [
         ["model load (first `encode` of one sentence minus a warm one)", f"{encoder.load_s:.2f} s"],
         ["first `encode` of one sentence, load included", f"{encoder.first_s:.2f} s"],
-        ["warm `encode` of one sentence", f"{1000 * encoder.warm_s:.1f} ms"],
-        ["warm `encode`, batch of 10, per sentence", f"{encoder.batch_ms_per_sentence:.1f} ms"],
+        ["warm `encode` of one sentence (median of 20)", f"{1000 * encoder.warm_s:.1f} ms"],
+        [
+            "warm `encode`, batch of 10, per sentence (median of 10 batches)",
+            f"{encoder.batch_ms_per_sentence:.1f} ms",
+        ],
         [
             "peak RSS of the process before → after the first `encode`",
             f"{encoder.rss_before_mb:.0f} → {encoder.rss_after_mb:.0f} MB "
