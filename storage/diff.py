@@ -48,6 +48,11 @@ WEIGHTS = {
     "continues": 1.2,  # …except as the same speaker's very next report: one set of remarks
 }
 BIAS = -1.2
+#: Statements compared at most on each side of a report's time (nearest first); a recap looks
+#: further back, at more of them. Beyond these, a speaker quoted this often within the window
+#: is assumed to be saying something else: a bounded cost per decision, whatever the store.
+MAX_CANDIDATES_EACH_SIDE = 40
+MAX_CANDIDATES_RECAP = 120
 #: Reports of one candidate statement compared at most (the earliest ones).
 MAX_REPORTS_PER_STATEMENT = 12
 
@@ -213,15 +218,28 @@ def decide_pending(db: Database, params: DiffParams, run_id: int | None = None) 
 
 
 def _candidates(db: Database, report: dict[str, Any], params: DiffParams) -> list[dict[str, Any]]:
+    """The speaker's statements nearest in time on either side, at most a fixed number.
+
+    Two range reads of the ``(speaker, said_at)`` index, each stopping after ``limit`` rows:
+    the cost of a decision does not grow with the store, nor with how often a speaker talks.
+    """
     when = _parse_time(report["published_at"])
     after = timedelta(hours=params.window_hours)
     before = timedelta(days=params.recap_window_days) if report["recap"] else after
-    return _rows(
+    limit = MAX_CANDIDATES_RECAP if report["recap"] else MAX_CANDIDATES_EACH_SIDE
+    earlier = _rows(
         db,
         "SELECT id, said_at FROM statements WHERE speaker = ? AND said_at BETWEEN ? AND ? "
-        "ORDER BY said_at",
-        [report["speaker"], _iso(when - before), _iso(when + after)],
+        "ORDER BY said_at DESC LIMIT ?",
+        [report["speaker"], _iso(when - before), report["published_at"], limit],
     )
+    later = _rows(
+        db,
+        "SELECT id, said_at FROM statements WHERE speaker = ? AND said_at > ? AND said_at <= ? "
+        "ORDER BY said_at LIMIT ?",
+        [report["speaker"], report["published_at"], _iso(when + after), MAX_CANDIDATES_EACH_SIDE],
+    )
+    return earlier[::-1] + later
 
 
 def _candidate_reports(db: Database, statement_ids: Iterable[int]) -> list[dict[str, Any]]:
