@@ -53,8 +53,11 @@ BIAS = -1.2
 #: is assumed to be saying something else: a bounded cost per decision, whatever the store.
 MAX_CANDIDATES_EACH_SIDE = 40
 MAX_CANDIDATES_RECAP = 120
-#: Reports of one candidate statement compared at most (the earliest ones).
-MAX_REPORTS_PER_STATEMENT = 12
+#: Reports of one candidate statement compared at most (the earliest ones): a statement carried
+#: by dozens of outlets is recognised by its first few renderings as well as by all of them.
+MAX_REPORTS_PER_STATEMENT = 6
+#: Decoded claims kept between decisions (a candidate's reports recur for every new report).
+CLAIM_CACHE_SIZE = 20000
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,16 @@ class DiffOutcome:
     statements_new_by_source: dict[str, int] = field(default_factory=dict)
     new_statement_ids: list[int] = field(default_factory=list)
 
+    def add(self, other: DiffOutcome) -> None:
+        self.reports_decided += other.reports_decided
+        self.statements_new += other.statements_new
+        self.alerts_queued += other.alerts_queued
+        for source, count in other.statements_new_by_source.items():
+            self.statements_new_by_source[source] = (
+                self.statements_new_by_source.get(source, 0) + count
+            )
+        self.new_statement_ids += other.new_statement_ids
+
 
 _REPORT_COLUMNS = """
     r.id, r.article_id, r.position, r.speaker, r.speaker_as_written, r.kind, r.text, r.recap,
@@ -204,6 +217,7 @@ def undecided_article_ids(db: Database) -> list[int]:
 def decide_pending(db: Database, params: DiffParams, run_id: int | None = None) -> DiffOutcome:
     """Decide every undecided report, one article per transaction (a crash loses nothing)."""
     outcome = DiffOutcome()
+    cache: dict[int, Claim] = {}
     for article_id in undecided_article_ids(db):
         with write_transaction(db):
             reports = _rows(
@@ -213,7 +227,7 @@ def decide_pending(db: Database, params: DiffParams, run_id: int | None = None) 
                 [article_id],
             )
             for report in reports:
-                decide_report(db, report, params, run_id, outcome)
+                decide_report(db, report, params, run_id, outcome, cache)
     return outcome
 
 
@@ -261,8 +275,22 @@ def _candidate_reports(db: Database, statement_ids: Iterable[int]) -> list[dict[
     )
 
 
+def _claim(row: dict[str, Any], params: DiffParams, cache: dict[int, Claim] | None) -> Claim:
+    if cache is None:
+        return Claim.from_row(row, params.use_embeddings)
+    claim = cache.get(row["id"])
+    if claim is None:
+        if len(cache) >= CLAIM_CACHE_SIZE:
+            cache.clear()
+        claim = cache[row["id"]] = Claim.from_row(row, params.use_embeddings)
+    return claim
+
+
 def best_match(
-    db: Database, report: dict[str, Any], params: DiffParams
+    db: Database,
+    report: dict[str, Any],
+    params: DiffParams,
+    cache: dict[int, Claim] | None = None,
 ) -> tuple[int | None, Match | None, dict[str, Any]]:
     """The statement this report most likely renders, with the evidence, or None."""
     candidates = _candidates(db, report, params)
@@ -276,7 +304,7 @@ def best_match(
         per_statement[statement_id] = per_statement.get(statement_id, 0) + 1
         if per_statement[statement_id] > MAX_REPORTS_PER_STATEMENT:
             continue
-        match = compare(claim, Claim.from_row(row, params.use_embeddings))
+        match = compare(claim, _claim(row, params, cache))
         scores[statement_id] = max(scores.get(statement_id, 0.0), match.score)
         if best is None or match.score > best[1].score:
             best = (statement_id, match, row["id"])
@@ -298,8 +326,9 @@ def decide_report(
     params: DiffParams,
     run_id: int | None,
     outcome: DiffOutcome,
+    cache: dict[int, Claim] | None = None,
 ) -> int:
-    statement_id, match, info = best_match(db, report, params)
+    statement_id, match, info = best_match(db, report, params, cache)
     if statement_id is None or match is None:
         statement_id = _create_statement(db, report, run_id)
         reason = {"decision": "new", **info}

@@ -44,14 +44,14 @@ def _alerted(statement: dict[str, Any]) -> bool | None:
 
 
 def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
-    """Newest first. ``new``: peace-talk statements not alerted yet, or created by the last run."""
+    """Newest first. ``new``: peace-talk statements not alerted yet, or alerted by the last run."""
     where: list[str] = []
     params: list[Any] = []
     if flt.new:
         where.append(
-            "s.about_peace_talks = 1 AND (EXISTS (SELECT 1 FROM alerts a WHERE "
-            "a.statement_id = s.id AND a.status IN ('pending', 'sending')) "
-            "OR s.created_run_id = (SELECT MAX(id) FROM runs))"
+            "s.about_peace_talks = 1 AND EXISTS (SELECT 1 FROM alerts a WHERE "
+            "a.statement_id = s.id AND (a.status IN ('pending', 'sending') OR a.sent_at >= "
+            "(SELECT started_at FROM runs ORDER BY id DESC LIMIT 1)))"
         )
     if flt.peace_only:
         where.append("s.about_peace_talks = 1")

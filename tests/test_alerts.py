@@ -266,3 +266,21 @@ def test_a_resent_interrupted_mail_keeps_its_message_id(
         deliver_alerts(db, _email_settings(tmp_path, port))
     first, second = recorder.received[:2], recorder.received[2:]
     assert [m.message["Message-ID"] for m in first] == [m.message["Message-ID"] for m in second]
+
+
+def test_statements_new_lists_pending_and_just_alerted_but_not_older(
+    db, peace_statement: int, tmp_path: Path
+) -> None:
+    from storage.queries import start_run
+    from storage.statements import StatementFilter, list_statements
+
+    new = StatementFilter(new=True)
+    assert [s["id"] for s in list_statements(db, new)] == [peace_statement]  # pending
+    start_run(db, "test")
+    deliver_alerts(db, _settings(tmp_path))
+    (listed,) = list_statements(db, new)
+    assert listed["alerted"] is True  # alerted by the last run
+    db.execute(
+        "INSERT INTO runs (started_at, trigger, status) VALUES ('2999-01-01T00:00:00+00:00', 't', 'ok')"
+    )
+    assert list_statements(db, new) == []
