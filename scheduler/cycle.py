@@ -6,8 +6,6 @@ committed is decided, and alerts left pending by earlier cycles get another try.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +15,10 @@ from scheduler.alerts import DeliveryReport, deliver_alerts
 from scheduler.atom import write_atom_feed
 from scheduler.config import Config, read_analysis_data
 from scheduler.crawl import run_crawl
-from storage.db import StoreError, open_db
+from storage.db import open_db
 from storage.diff import DiffOutcome, DiffParams, decide_pending
 from storage.models import Source, SourceRunStats
 from storage.queries import finish_run, start_run, upsert_sources, upsert_speakers
-
-log = logging.getLogger("peacewatch.cycle")
 
 
 @dataclass
@@ -67,10 +63,9 @@ def run_cycle(
             encoder=config.diff.encoder,
         )
         log_path = config.storage_path.parent / "logs" / "crawl-latest.log"
-        with DiffAlongside(config, run_id) as alongside:
-            outcome = run_crawl(job, timeout=config.crawl.timeout_seconds, log_path=log_path)
+        outcome = run_crawl(job, timeout=config.crawl.timeout_seconds, log_path=log_path)
+        # after the crawl, not alongside it: decisions in publication order are reproducible
         diff, delivery = decide_and_alert(db, config, run_id)
-        diff.add(alongside.outcome)
         for stats in outcome.stats:
             stats.statements_new = diff.statements_new_by_source.get(stats.source_id, 0)
         duration = time.monotonic() - started
@@ -91,42 +86,6 @@ def run_cycle(
     finally:
         db.close()
     return CycleReport(run_id, status, outcome.stats, duration, outcome.error, diff, delivery)
-
-
-class DiffAlongside:
-    """Decide reports while the crawl still runs, on the core the crawl does not use.
-
-    The crawl commits article by article; a thread with its own connection decides what is
-    committed every few seconds, so little is left for the pass after the crawl. A failure
-    here (a busy database) only leaves more for that pass.
-    """
-
-    POLL_SECONDS = 2.0
-
-    def __init__(self, config: Config, run_id: int) -> None:
-        self.config = config
-        self.run_id = run_id
-        self.outcome = DiffOutcome()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="diff-alongside", daemon=True)
-
-    def __enter__(self) -> DiffAlongside:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        db = open_db(self.config.storage_path, migrate=False)
-        try:
-            while not self._stop.wait(self.POLL_SECONDS):
-                self.outcome.add(decide_pending(db, diff_params(self.config), self.run_id))
-        except StoreError as exc:
-            log.warning("deciding during the crawl stopped (the pass after it goes on): %s", exc)
-        finally:
-            db.close()
 
 
 def diff_params(config: Config) -> DiffParams:
