@@ -56,6 +56,8 @@ MAX_CANDIDATES_RECAP = 120
 #: Reports of one candidate statement compared at most (the earliest ones): a statement carried
 #: by dozens of outlets is recognised by its first few renderings as well as by all of them.
 MAX_REPORTS_PER_STATEMENT = 6
+#: With more candidate statements than this, only a shortlist gets the full comparison.
+SHORTLIST_STATEMENTS = 8
 #: Decoded claims kept between decisions (a candidate's reports recur for every new report).
 CLAIM_CACHE_SIZE = 20000
 
@@ -286,6 +288,31 @@ def _claim(row: dict[str, Any], params: DiffParams, cache: dict[int, Claim] | No
     return claim
 
 
+def _shortlist(claim: Claim, pairs: list[tuple[int, int, Claim]]) -> list[tuple[int, int, Claim]]:
+    """The candidates worth a full comparison, when there are many: the statements whose
+    reports are nearest by the encoder (one matrix product for all), and any that shares a
+    number or a named entity with the report or stands in its article — the evidence that
+    carries Ukrainian, where the encoder is weak."""
+    statements = {statement_id for statement_id, _, _ in pairs}
+    if len(statements) <= SHORTLIST_STATEMENTS or claim.vector is None:
+        return pairs
+    with_vectors = [(sid, other.vector) for sid, _, other in pairs if other.vector is not None]
+    nearest: dict[int, float] = {}
+    if with_vectors:
+        cosines = np.stack([vector for _, vector in with_vectors]) @ claim.vector
+        for (statement_id, _), cosine in zip(with_vectors, cosines, strict=True):
+            nearest[statement_id] = max(nearest.get(statement_id, -1.0), float(cosine))
+    keep = set(sorted(nearest, key=nearest.__getitem__, reverse=True)[:SHORTLIST_STATEMENTS])
+    for statement_id, _, other in pairs:
+        if (
+            claim.numbers & other.numbers
+            or claim.entities & other.entities
+            or claim.article_id == other.article_id
+        ):
+            keep.add(statement_id)
+    return [pair for pair in pairs if pair[0] in keep]
+
+
 def best_match(
     db: Database,
     report: dict[str, Any],
@@ -298,16 +325,18 @@ def best_match(
     best: tuple[int, Match, int] | None = None
     runner_up = 0.0
     per_statement: dict[int, int] = {}
-    scores: dict[int, float] = {}
+    pairs: list[tuple[int, int, Claim]] = []
     for row in _candidate_reports(db, (c["id"] for c in candidates)):
         statement_id = row["statement_id"]
         per_statement[statement_id] = per_statement.get(statement_id, 0) + 1
-        if per_statement[statement_id] > MAX_REPORTS_PER_STATEMENT:
-            continue
-        match = compare(claim, _claim(row, params, cache))
+        if per_statement[statement_id] <= MAX_REPORTS_PER_STATEMENT:
+            pairs.append((statement_id, row["id"], _claim(row, params, cache)))
+    scores: dict[int, float] = {}
+    for statement_id, report_id, other in _shortlist(claim, pairs):
+        match = compare(claim, other)
         scores[statement_id] = max(scores.get(statement_id, 0.0), match.score)
         if best is None or match.score > best[1].score:
-            best = (statement_id, match, row["id"])
+            best = (statement_id, match, report_id)
     if best is not None:
         runner_up = max((s for sid, s in scores.items() if sid != best[0]), default=0.0)
     info: dict[str, Any] = {"candidates": len(candidates), "runner_up": round(runner_up, 3)}
