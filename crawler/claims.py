@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from crawler.morphology import analyzer, normalise_token, tokens
 from crawler.speakers import Gazetteer
@@ -128,7 +129,12 @@ def numbers(text: str) -> tuple[str, ...]:
 
 
 def _stem(word: str, language: str) -> str | None:
-    lowered = normalise_token(word)
+    return _stem_of_lowered(normalise_token(word), language)
+
+
+@lru_cache(maxsize=200_000)
+def _stem_of_lowered(lowered: str, language: str) -> str | None:
+    """Cached: news repeats its words, and a pymorphy3 parse costs ~30 µs."""
     if len(lowered) < MIN_WORD_LENGTH or lowered in _STOP or lowered.isdigit():
         return None
     if language in ("ru", "uk") and re.search("[а-яіїєґё]", lowered):

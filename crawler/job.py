@@ -25,6 +25,7 @@ class CrawlJob:
     topics_path: str = ""
     topic_threshold: float | None = None
     encoder: bool = False
+    analysis_worker: bool = False  # analyse in a worker process alongside the crawl
 
     def write(self, path: Path) -> None:
         data = asdict(self)

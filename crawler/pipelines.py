@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import tomllib
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from twisted.internet.defer import Deferred
 
 from crawler.analysis import Analyzer
 from crawler.encoder import SentenceEncoder
@@ -36,13 +40,64 @@ class AnalyzedArticle:
     reports: list[Report]
 
 
+@dataclass(frozen=True)
+class AnalysisSetup:
+    """What the analysis needs, small enough to hand to a worker process."""
+
+    speakers_path: str
+    topics_path: str
+    topic_threshold: float | None
+    encoder: bool
+
+
+class ArticleAnalysis:
+    """Statements of one article, then the encoder's vectors for them (pure CPU work)."""
+
+    def __init__(self, setup: AnalysisSetup) -> None:
+        with open(setup.speakers_path, "rb") as speakers, open(setup.topics_path, "rb") as topics:
+            self.analyzer = Analyzer.from_data(
+                tomllib.load(speakers), tomllib.load(topics), setup.topic_threshold
+            )
+        self.encoder = SentenceEncoder() if setup.encoder else None
+
+    def __call__(self, article: Article) -> list[Report]:
+        published = datetime.fromisoformat(article.published_at).date()
+        reports = self.analyzer.analyze(
+            article.text, language=article.language, published=published, title=article.title
+        )
+        if self.encoder is not None and reports:
+            vectors = self.encoder.encode([report.text for report in reports])
+            for report, vector in zip(reports, vectors, strict=True):
+                report.embedding = vector
+        return reports
+
+
+_worker_analysis: ArticleAnalysis | None = None
+
+
+def _start_worker(setup: AnalysisSetup) -> None:
+    global _worker_analysis
+    _worker_analysis = ArticleAnalysis(setup)
+
+
+def _analyze_in_worker(article: Article) -> list[Report]:
+    assert _worker_analysis is not None
+    return _worker_analysis(article)
+
+
 class AnalyzeArticlePipeline:
-    """Find the article's statements; they are stored with it, in the same transaction."""
+    """Find the article's statements; they are stored with it, in the same transaction.
+
+    The analysis runs in one worker process: the crawl process is CPU-bound on one core
+    (extraction), and analysis with the encoder costs as much again, so on two cores it goes
+    alongside instead of after. If the worker dies, the analysis falls back to this process.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.analyzer: Analyzer | None = None
-        self.encoder: SentenceEncoder | None = None
+        self.setup: AnalysisSetup | None = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.local: ArticleAnalysis | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> AnalyzeArticlePipeline:
@@ -50,26 +105,57 @@ class AnalyzeArticlePipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         job = (spider or self.crawler.spider).job
-        if job.speakers_path and job.topics_path:
-            with open(job.speakers_path, "rb") as speakers, open(job.topics_path, "rb") as topics:
-                self.analyzer = Analyzer.from_data(
-                    tomllib.load(speakers), tomllib.load(topics), job.topic_threshold
-                )
-            if job.encoder:
-                self.encoder = SentenceEncoder()
-
-    def process_item(self, item: Article, spider: Any = None) -> AnalyzedArticle:
-        reports: list[Report] = []
-        if self.analyzer is not None:
-            published = datetime.fromisoformat(item.published_at).date()
-            reports = self.analyzer.analyze(
-                item.text, language=item.language, published=published, title=item.title
+        if not (job.speakers_path and job.topics_path):
+            return
+        self.setup = AnalysisSetup(
+            job.speakers_path, job.topics_path, job.topic_threshold, job.encoder
+        )
+        if job.analysis_worker:
+            self.pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.setup,),
             )
-        if self.encoder is not None and reports:
-            vectors = self.encoder.encode([report.text for report in reports])
-            for report, vector in zip(reports, vectors, strict=True):
-                report.embedding = vector
-        return AnalyzedArticle(item, reports)
+        else:
+            self.local = ArticleAnalysis(self.setup)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _analyze_here(self, item: Article) -> AnalyzedArticle:
+        if self.local is None and self.setup is not None:
+            self.local = ArticleAnalysis(self.setup)
+        return AnalyzedArticle(item, self.local(item) if self.local is not None else [])
+
+    def process_item(self, item: Article, spider: Any = None) -> Any:
+        if self.pool is None:
+            return self._analyze_here(item)
+        try:
+            future = self.pool.submit(_analyze_in_worker, item)
+        except BrokenProcessPool:
+            self.pool = None
+            return self._analyze_here(item)
+        from twisted.internet import reactor
+
+        result: Deferred[AnalyzedArticle] = Deferred()
+
+        def settle(done: Future[list[Report]]) -> None:
+            try:
+                outcome: Any = AnalyzedArticle(item, done.result())
+            except BrokenProcessPool:
+                outcome = None
+            except Exception as exc:  # the analysis itself failed: same as in-process
+                reactor.callFromThread(result.errback, exc)
+                return
+            if outcome is None:
+                reactor.callFromThread(lambda: result.callback(self._analyze_here(item)))
+            else:
+                reactor.callFromThread(result.callback, outcome)
+
+        future.add_done_callback(settle)
+        return result
 
 
 class StoreArticlePipeline:

@@ -45,6 +45,7 @@ class CrawlSettings:
     retry_after_max_wait_seconds: float = 60
     obey_robots_txt: bool = True
     log_level: str = "WARNING"
+    analysis_worker: bool = True
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The Scrapy settings these choices translate to (applied in the crawl subprocess)."""

@@ -61,6 +61,7 @@ def run_cycle(
             topics_path=str(config.analysis.topics_path),
             topic_threshold=config.analysis.topic_threshold,
             encoder=config.diff.encoder,
+            analysis_worker=config.crawl.analysis_worker,
         )
         log_path = config.storage_path.parent / "logs" / "crawl-latest.log"
         outcome = run_crawl(job, timeout=config.crawl.timeout_seconds, log_path=log_path)
