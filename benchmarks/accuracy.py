@@ -63,10 +63,14 @@ articles and languages).
 |---|---|---|
 {cluster_table}
 
-The dev set's articles were written independently of each other, so one utterance is worded
-far more differently across them than outlets copying and translating each other word it (the
-demo archive): these are the hard case. Duplicated alerts (splits) are the price of the
-threshold chosen to keep wrong merges — a merge hides a new statement — rare.
+The two label sets cut differently. The dev set labels claims (DESIGN §2: one speaker, one
+occasion, one claim): its articles were written independently, so one claim is worded very
+differently across them. The archive's stories are occasions — all an interview or a press
+conference said, several claims (see its README) — so the diff, which works at claim level,
+gives about two alerts per story: one per claim an outlet carried. The main claim of each
+story carried by several outlets is one alert naming all of them in 9 of the 10 stories of the
+archive README's table (`tests/e2e/test_demo.py`). Splits (a duplicate alert) are the price of
+a threshold that keeps wrong merges (a new claim hidden in an old statement) rare.
 """
     print(section)
     if args.write:

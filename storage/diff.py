@@ -203,14 +203,15 @@ def _rows(db: Database, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]
 
 
 def undecided_article_ids(db: Database) -> list[int]:
-    """Articles with reports the diff has not decided yet, oldest publication first."""
+    """Articles with reports the diff has not decided yet, oldest publication first (ties by
+    URL, so the same store gives the same decisions whatever order the crawl stored it in)."""
     return [
         row[0]
         for row in db.execute(
             """
             SELECT a.id FROM articles a
             WHERE a.id IN (SELECT article_id FROM reports WHERE statement_id IS NULL)
-            ORDER BY a.published_at, a.id
+            ORDER BY a.published_at, a.url
             """
         ).fetchall()
     ]
@@ -490,7 +491,10 @@ def _join_statement(db: Database, statement_id: int, report: dict[str, Any]) -> 
             speaker_as_written=report["speaker_as_written"],
             lead_report_id=report["id"],
         )
-    became_peace = bool(report["about_peace_talks"]) and not row["about_peace_talks"]
+    # a recap never makes a known statement alert (DESIGN §1): only a fresh report upgrades it
+    became_peace = (
+        bool(report["about_peace_talks"]) and not report["recap"] and not row["about_peace_talks"]
+    )
     if became_peace:
         updates["about_peace_talks"] = 1
     assignments = ", ".join(f"{name} = ?" for name in updates)
