@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import tomllib
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from scrapy.exceptions import DropItem
-from twisted.internet.defer import Deferred
 
 from crawler.analysis import Analyzer
 from crawler.encoder import SentenceEncoder
@@ -129,33 +129,15 @@ class AnalyzeArticlePipeline:
             self.local = ArticleAnalysis(self.setup)
         return AnalyzedArticle(item, self.local(item) if self.local is not None else [])
 
-    def process_item(self, item: Article, spider: Any = None) -> Any:
+    async def process_item(self, item: Article, spider: Any = None) -> AnalyzedArticle:
         if self.pool is None:
             return self._analyze_here(item)
         try:
-            future = self.pool.submit(_analyze_in_worker, item)
+            reports = await asyncio.wrap_future(self.pool.submit(_analyze_in_worker, item))
         except BrokenProcessPool:
             self.pool = None
             return self._analyze_here(item)
-        from twisted.internet import reactor
-
-        result: Deferred[AnalyzedArticle] = Deferred()
-
-        def settle(done: Future[list[Report]]) -> None:
-            try:
-                outcome: Any = AnalyzedArticle(item, done.result())
-            except BrokenProcessPool:
-                outcome = None
-            except Exception as exc:  # the analysis itself failed: same as in-process
-                reactor.callFromThread(result.errback, exc)
-                return
-            if outcome is None:
-                reactor.callFromThread(lambda: result.callback(self._analyze_here(item)))
-            else:
-                reactor.callFromThread(result.callback, outcome)
-
-        future.add_done_callback(settle)
-        return result
+        return AnalyzedArticle(item, reports)
 
 
 class StoreArticlePipeline:

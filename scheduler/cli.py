@@ -1,15 +1,19 @@
-"""The ``peacewatch`` command line: a thin layer over config, cycle and demo.
+"""The ``peacewatch`` command line: a thin layer over config, cycle, daemon and demo.
 
-Exit codes: 0 ok (some sources may have failed), 2 usage or configuration error,
-3 every source failed, 1 an unexpected error.
+Exit codes: 0 ok (some sources may have failed), 1 an unexpected error, 2 usage or
+configuration error (nothing crawled), 3 every source failed, 4 the run lock (or the daemon
+lock) is held by another process, 5 a database error (locked beyond the busy timeout, full,
+unreadable).
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -19,6 +23,24 @@ from scheduler.output import alert_summary, json_line, run_table, shorten, table
 from storage.db import StoreError
 
 EXIT_ALL_SOURCES_FAILED = 3
+EXIT_LOCK_HELD = 4
+EXIT_STORE_ERROR = 5
+#: Stopped by SIGINT / SIGTERM: the shell's 128 + signal number.
+EXIT_SIGNALLED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say it better
+
+
+def _store_error(exc: StoreError) -> NoReturn:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(EXIT_STORE_ERROR)
 
 
 class Context:
@@ -75,10 +97,33 @@ def _print_alerts(report: CycleReport) -> None:
 
 @cli.command()
 @click.option("--source", "source_ids", multiple=True, help="Crawl only this source (repeatable).")
+@click.option("--all", "all_sources", is_flag=True, help="Every enabled source, due or not.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    help="Wait this long for another run's lock (default: [schedule] lock_wait_seconds).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Print the table even when not on a terminal.")
 @click.pass_obj
-def run(obj: Context, source_ids: tuple[str, ...]) -> None:
-    """Run one cycle over the enabled sources and exit (for cron)."""
+def run(
+    obj: Context,
+    source_ids: tuple[str, ...],
+    all_sources: bool,
+    wait_seconds: float | None,
+    verbose: bool,
+) -> None:
+    """Run one cycle over the sources that are due, and exit (for cron).
+
+    Quiet when all went well and stdout is not a terminal (cron mails nothing); problems are
+    one line each on stderr.
+    """
+    from scheduler.cycle import due_now
+    from scheduler.lock import LockHeld, RunLock
+
     config = obj.config()
+    interactive = sys.stdout.isatty() or verbose
+    _setup_logging(verbose)
     sources = config.enabled_sources
     if source_ids:
         known = {s.id: s for s in config.sources}
@@ -88,14 +133,155 @@ def run(obj: Context, source_ids: tuple[str, ...]) -> None:
         sources = [known[s] for s in source_ids]
     if not sources:
         raise click.UsageError("no enabled sources in the registry")
+    wait = config.schedule.lock_wait_seconds if wait_seconds is None else wait_seconds
     try:
-        report = run_cycle(config, sources=sources, trigger="run")
+        lock = RunLock.beside(config.storage_path).acquire(wait_seconds=wait)
+    except LockHeld as exc:
+        click.echo(f"peacewatch run: {exc}; not running", err=True)
+        sys.exit(EXIT_LOCK_HELD)
+    try:
+        if not (all_sources or source_ids):
+            sources = due_now(config, sources)
+            if not sources:
+                if interactive:
+                    click.echo("no source is due (use --all to crawl every source now)")
+                return
+        if interactive:
+            click.echo(f"crawling {len(sources)} source(s)…", err=True)
+        stopping, received = _stop_on_signals(config.crawl.stop_grace_seconds)
+        report = run_cycle(config, sources=sources, trigger="run", stopping=stopping)
     except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _print_cycle(report, "cycle")
+        _store_error(exc)
+    finally:
+        lock.release()
+    if received:
+        click.echo(
+            f"peacewatch run: stopped by {received[0].name}; what was stored is kept, "
+            "the rest is decided and alerted by the next run",
+            err=True,
+        )
+        sys.exit(EXIT_SIGNALLED[received[0]])
+    if interactive:
+        _print_cycle(report, "cycle")
+    else:
+        for stats in report.stats:
+            if stats.failed:
+                click.echo(f"peacewatch: {stats.source_id} failed: {stats.error_text}", err=True)
+        for error in report.delivery.errors if report.delivery else []:
+            click.echo(f"peacewatch: alert delivery: {error}", err=True)
+        for change in report.health:
+            click.echo(
+                f"peacewatch: source {change['source_id']} {change['state']}: {change['reason']}",
+                err=True,
+            )
     if report.all_failed:
         click.echo("error: every source failed", err=True)
         sys.exit(EXIT_ALL_SOURCES_FAILED)
+
+
+def _stop_on_signals(grace: float) -> tuple[threading.Event, list[signal.Signals]]:
+    """SIGTERM / SIGINT during a run: stop the crawl (it runs in its own session, so it
+    would not get the signal) and let the cycle end early without losing anything."""
+    from scheduler.crawl import stop_running_crawls
+
+    stopping = threading.Event()
+    received: list[signal.Signals] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum))
+        stopping.set()
+        stop_running_crawls(grace)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stopping, received
+
+
+@cli.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every cycle (INFO), not only problems.")
+@click.pass_obj
+def daemon(obj: Context, verbose: bool) -> None:
+    """Run cycles on the sources' schedules until SIGTERM or Ctrl-C."""
+    from scheduler.daemon import Daemon
+    from scheduler.lock import LockHeld
+
+    config = obj.config()
+    _setup_logging(True if verbose else sys.stderr.isatty())
+    logging.getLogger("peacewatch").setLevel(logging.INFO)
+    try:
+        Daemon(config).run()
+    except LockHeld as exc:
+        click.echo(f"peacewatch daemon: {exc}; not starting", err=True)
+        sys.exit(EXIT_LOCK_HELD)
+    except StoreError as exc:
+        _store_error(exc)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@click.pass_obj
+def status(obj: Context, as_json: bool) -> None:
+    """Per source: last run, next due, articles, reports, new statements, errors, health."""
+    from scheduler.status import source_status
+
+    config = obj.config()
+    db = _open_existing_db(config)
+    try:
+        rows = source_status(db, config)
+    finally:
+        db.close()
+    if as_json:
+        for row in rows:
+            click.echo(json_line(row))
+        return
+    click.echo(
+        table(
+            (
+                "source",
+                "state",
+                "last run",
+                "status",
+                "next due",
+                "new",
+                "reports",
+                "statements",
+                "errors",
+                "last error",
+            ),
+            [
+                (
+                    r["source"],
+                    r["state"] if r["enabled"] else "disabled",
+                    (r["last_run"] or "")[:16].replace("T", " "),
+                    r["last_status"] or "",
+                    (r["next_due"] or "")[:16].replace("T", " "),
+                    r["articles_last_run"],
+                    r["reports_last_run"],
+                    r["new_statements_last_run"],
+                    r["errors_last_run"],
+                    shorten(r["state_reason"] or r["last_error"] or "", 60),
+                )
+                for r in rows
+            ],
+        )
+    )
+
+
+@cli.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup(obj: Context, target: Path) -> None:
+    """Write a consistent copy of the database to TARGET, safely while it is in use."""
+    from storage.db import backup_database
+
+    config = obj.config()
+    if target.exists():
+        raise click.UsageError(f"{target} exists; give a new file name")
+    try:
+        pages = backup_database(config.storage_path, target)
+    except StoreError as exc:
+        _store_error(exc)
+    click.echo(f"backed up {config.storage_path} to {target} ({pages} pages)")
 
 
 @cli.command()

@@ -34,6 +34,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class CrawlSettings:
     timeout_seconds: float = 900
+    stop_grace_seconds: float = 15
     download_timeout_seconds: float = 30
     max_page_bytes: int = 8 * 1024 * 1024
     max_articles_per_source: int = 200
@@ -46,6 +47,12 @@ class CrawlSettings:
     obey_robots_txt: bool = True
     log_level: str = "WARNING"
     analysis_worker: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_seconds", "stop_grace_seconds", "download_timeout_seconds"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"[crawl] {name} must be a positive number, not {value!r}")
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The Scrapy settings these choices translate to (applied in the crawl subprocess)."""
@@ -67,8 +74,21 @@ class CrawlSettings:
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    default_interval_minutes: int = 15
-    min_interval_minutes: int = 5
+    default_interval_minutes: float = 15
+    min_interval_minutes: float = 5
+    alert_retry_minutes: float = 1
+    misfire_grace_seconds: float = 300
+    catch_up: bool = True
+    lock_wait_seconds: float = 0
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    failing_after_failed_runs: int = 3
+    baseline_runs: int = 10
+    usual_items: float = 3
+    extraction_failure_share: float = 0.5
+    min_pages_for_extraction: int = 4
 
 
 @dataclass(frozen=True)
@@ -152,6 +172,7 @@ class Config:
     sources: tuple[Source, ...]
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     diff: DiffSettings = field(default_factory=DiffSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
@@ -215,6 +236,14 @@ def load_config(path: Path | None = None) -> Config:
     if not registry_path.is_absolute():
         registry_path = base_dir / registry_path
     schedule = _build(ScheduleSettings, data["schedule"], "[schedule]")
+    for key in ("default_interval_minutes", "min_interval_minutes", "alert_retry_minutes"):
+        if not isinstance(getattr(schedule, key), int | float) or getattr(schedule, key) <= 0:
+            raise ConfigError(f"[schedule] {key} must be a positive number of minutes")
+    if schedule.misfire_grace_seconds < 0 or schedule.lock_wait_seconds < 0:
+        raise ConfigError("[schedule] misfire_grace_seconds and lock_wait_seconds must be >= 0")
+    health = _build(HealthSettings, data["health"], "[health]")
+    if health.failing_after_failed_runs < 1 or health.baseline_runs < 1:
+        raise ConfigError("[health] failing_after_failed_runs and baseline_runs must be >= 1")
     sources = load_sources(registry_path, schedule)
     only = list(data["sources"]["only"])
     if only:
@@ -249,6 +278,7 @@ def load_config(path: Path | None = None) -> Config:
         sources=tuple(sources),
         crawl=_build(CrawlSettings, data["crawl"], "[crawl]"),
         schedule=schedule,
+        health=health,
         config_path=path,
     )
 
@@ -339,7 +369,11 @@ def load_sources(path: Path, schedule: ScheduleSettings | None = None) -> list[S
         unknown = set(extract) - {"prune_xpaths", "drop_lines", "text_xpath", "encoding"}
         if unknown:
             raise ConfigError(f"{where}: unknown extract keys {sorted(unknown)}")
-        interval = int(entry.get("interval_minutes", schedule.default_interval_minutes))
+        interval = entry.get("interval_minutes", schedule.default_interval_minutes)
+        if not isinstance(interval, int | float) or isinstance(interval, bool) or interval <= 0:
+            raise ConfigError(
+                f"{where}: interval_minutes must be a positive number, not {interval!r}"
+            )
         sources.append(
             Source(
                 id=entry["id"],

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,21 @@ from storage.models import SourceRunStats
 
 #: After SIGTERM, how long a crawl may take to close cleanly before it is killed.
 TERMINATE_GRACE_SECONDS = 15.0
+
+#: Crawls running now, so a daemon told to stop can stop them (SIGTERM, then SIGKILL).
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
+
+
+def stop_running_crawls(grace: float = TERMINATE_GRACE_SECONDS) -> None:
+    """Ask every running crawl to stop; each is killed if it has not after ``grace``."""
+    with _running_lock:
+        children = list(_running)
+    threads = [
+        threading.Thread(target=stop_child, args=(child, grace), daemon=True) for child in children
+    ]
+    for thread in threads:
+        thread.start()
 
 
 @dataclass
@@ -64,11 +80,16 @@ def run_crawl(
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+            with _running_lock:
+                _running.add(child)
             try:
                 child.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 stop_child(child, terminate_grace)
+            finally:
+                with _running_lock:
+                    _running.discard(child)
         duration = time.monotonic() - started
         result_path = Path(job.result_path)
         stats: list[SourceRunStats] = []

@@ -1,4 +1,4 @@
-"""One cycle: crawl the sources (articles and their reports), diff, alert, record the run.
+"""One cycle: crawl the sources (articles and their reports), diff, record, health, alerts.
 
 The diff and the alerts run even when the crawl failed or timed out: whatever the crawl
 committed is decided, and alerts left pending by earlier cycles get another try.
@@ -6,8 +6,10 @@ committed is decided, and alerts left pending by earlier cycles get another try.
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from crawler.job import CrawlJob
@@ -15,10 +17,19 @@ from scheduler.alerts import DeliveryReport, deliver_alerts
 from scheduler.atom import write_atom_feed
 from scheduler.config import Config, read_analysis_data
 from scheduler.crawl import run_crawl
-from storage.db import open_db
+from scheduler.due import due_sources
+from scheduler.health import assess
+from storage.db import open_db, write_transaction
 from storage.diff import DiffOutcome, DiffParams, decide_pending
+from storage.health import update_health
 from storage.models import Source, SourceRunStats
-from storage.queries import finish_run, start_run, upsert_sources, upsert_speakers
+from storage.queries import (
+    finish_run,
+    last_run_times,
+    start_run,
+    upsert_sources,
+    upsert_speakers,
+)
 
 
 @dataclass
@@ -30,6 +41,7 @@ class CycleReport:
     error: str | None = None
     diff: DiffOutcome | None = None
     delivery: DeliveryReport | None = None
+    health: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def all_failed(self) -> bool:
@@ -41,8 +53,15 @@ class CycleReport:
 
 
 def run_cycle(
-    config: Config, *, sources: list[Source] | None = None, trigger: str = "run"
+    config: Config,
+    *,
+    sources: list[Source] | None = None,
+    trigger: str = "run",
+    stopping: threading.Event | None = None,
 ) -> CycleReport:
+    """Crawl → diff → record → health → alerts. When ``stopping`` is set during the crawl
+    (SIGTERM), what was stored stays stored, and deciding and delivering wait for the next
+    cycle: reports stay undecided and alerts pending, nothing is lost."""
     sources = list(config.enabled_sources if sources is None else sources)
     started = time.monotonic()
     speakers, _ = read_analysis_data(config.analysis)
@@ -64,29 +83,82 @@ def run_cycle(
             analysis_worker=config.crawl.analysis_worker,
         )
         log_path = config.storage_path.parent / "logs" / "crawl-latest.log"
-        outcome = run_crawl(job, timeout=config.crawl.timeout_seconds, log_path=log_path)
+        outcome = run_crawl(
+            job,
+            timeout=config.crawl.timeout_seconds,
+            log_path=log_path,
+            terminate_grace=config.crawl.stop_grace_seconds,
+        )
+        stopped = stopping is not None and stopping.is_set()
         # after the crawl, not alongside it: decisions in publication order are reproducible
-        diff, delivery = decide_and_alert(db, config, run_id)
+        diff = DiffOutcome() if stopped else decide_pending(db, diff_params(config), run_id)
         for stats in outcome.stats:
             stats.statements_new = diff.statements_new_by_source.get(stats.source_id, 0)
-        duration = time.monotonic() - started
         status = finish_run(
             db,
             run_id,
             outcome.stats,
-            duration_s=duration,
-            error=outcome.error,
+            duration_s=time.monotonic() - started,
+            error=f"stopped by a signal; {outcome.error}" if stopped else outcome.error,
             totals={
                 "reports_decided": diff.reports_decided,
                 "statements_new": diff.statements_new,
                 "alerts_queued": diff.alerts_queued,
-                "alerts_sent": delivery.sent,
-                "alerts_failed": delivery.failed,
             },
         )
+        delivery = DeliveryReport()
+        health: list[dict[str, Any]] = []
+        if not stopped:
+            health = update_health(
+                db,
+                [s.source_id for s in outcome.stats],
+                lambda history: assess(history, config.health),
+                config.health.baseline_runs + 1,
+                config.alerts.channels,
+                run_id,
+            )
+            delivery = deliver_and_publish(db, config)
+            record_delivery(db, run_id, delivery)
     finally:
         db.close()
-    return CycleReport(run_id, status, outcome.stats, duration, outcome.error, diff, delivery)
+    duration = time.monotonic() - started
+    return CycleReport(
+        run_id, status, outcome.stats, duration, outcome.error, diff, delivery, health
+    )
+
+
+def record_delivery(db: Any, run_id: int, delivery: DeliveryReport) -> None:
+    with write_transaction(db):
+        db.execute(
+            "UPDATE runs SET alerts_sent = ?, alerts_failed = ? WHERE id = ?",
+            [delivery.sent, delivery.failed, run_id],
+        )
+
+
+def deliver_and_publish(db: Any, config: Config) -> DeliveryReport:
+    """Deliver what the outbox has due, then rewrite the Atom feed."""
+    delivery = deliver_alerts(db, config.alerts)
+    if config.alerts.atom_path is not None:
+        write_atom_feed(db, config.alerts.atom_path, config.alerts.atom_entries)
+    return delivery
+
+
+def deliver_pending(config: Config) -> DeliveryReport:
+    """The daemon's alert timer: retries between cycles, without crawling."""
+    db = open_db(config.storage_path)
+    try:
+        return deliver_and_publish(db, config)
+    finally:
+        db.close()
+
+
+def due_now(config: Config, sources: list[Source], now: datetime | None = None) -> list[Source]:
+    db = open_db(config.storage_path)
+    try:
+        last_runs = last_run_times(db)
+    finally:
+        db.close()
+    return due_sources(sources, last_runs, now or datetime.now(UTC))
 
 
 def diff_params(config: Config) -> DiffParams:
@@ -97,14 +169,3 @@ def diff_params(config: Config) -> DiffParams:
         use_embeddings=config.diff.encoder,
         channels=config.alerts.channels,
     )
-
-
-def decide_and_alert(
-    db: Any, config: Config, run_id: int | None
-) -> tuple[DiffOutcome, DeliveryReport]:
-    """The steps after a crawl: new reports → statements (+ outbox), then delivery, then Atom."""
-    diff = decide_pending(db, diff_params(config), run_id)
-    delivery = deliver_alerts(db, config.alerts)
-    if config.alerts.atom_path is not None:
-        write_atom_feed(db, config.alerts.atom_path, config.alerts.atom_entries)
-    return diff, delivery

@@ -65,3 +65,22 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
             raise
+
+
+def backup_database(source: str | Path, target: str | Path) -> int:
+    """A consistent copy through SQLite's online backup API (never a copy of the live file:
+    in WAL mode recent commits live in the -wal file). Returns the pages copied."""
+    source, target = Path(source), Path(target)
+    if not source.exists():
+        raise StoreError(f"no database at {source}")
+    try:
+        with sqlite3.connect(str(source), timeout=BUSY_TIMEOUT_SECONDS) as live:
+            copy = sqlite3.connect(str(target))
+            try:
+                live.backup(copy, pages=1024)
+                pages = copy.execute("PRAGMA page_count").fetchone()[0]
+            finally:
+                copy.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"backup of {source} failed: {exc}") from exc
+    return int(pages)

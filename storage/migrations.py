@@ -270,3 +270,19 @@ def create_statements_and_alerts(db: Database) -> None:
         ORDER BY s.said_at DESC
         """
     )
+
+
+@migrations(name="0004_source_health")
+def create_source_health(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE source_health (
+            source_id TEXT PRIMARY KEY REFERENCES sources(id),
+            state TEXT NOT NULL CHECK (state IN ('ok', 'failing')),
+            since TEXT NOT NULL,
+            reason TEXT,
+            transitions INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

@@ -37,7 +37,7 @@ class Source:
     country: str = ""
     homepage: str = ""
     enabled: bool = True
-    interval_minutes: int = 15
+    interval_minutes: float = 15
     extract: ExtractRules = field(default_factory=ExtractRules)
 
     def to_json(self) -> dict[str, Any]:

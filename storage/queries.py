@@ -257,3 +257,14 @@ def finish_run(
                 raise ValueError(f"not a run total: {column}")
             db.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", [value, run_id])
     return status
+
+
+def last_run_times(db: Database) -> dict[str, datetime]:
+    """When each source's last run started (any outcome), for what is due."""
+    rows = db.execute(
+        """
+        SELECT rs.source_id, MAX(r.started_at) FROM run_sources rs
+        JOIN runs r ON r.id = rs.run_id GROUP BY rs.source_id
+        """
+    ).fetchall()
+    return {source: datetime.fromisoformat(started) for source, started in rows}
