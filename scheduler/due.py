@@ -14,16 +14,23 @@ from storage.models import Source
 
 
 def next_due(source: Source, last_run: datetime | None, now: datetime) -> datetime:
-    """Never run: now. Otherwise one interval after the last run started."""
+    """Never run: now. Otherwise one interval after the last run started — counted from now
+    when the clock was set back past that run, so a source never waits longer than it should."""
     if last_run is None:
         return now
-    return last_run + timedelta(minutes=source.interval_minutes)
+    return min(last_run, now) + timedelta(minutes=source.interval_minutes)
+
+
+def tolerance(source: Source) -> timedelta:
+    """How early a source may run: cron fires on the minute, and a run started a few seconds
+    after its minute must not push a 15-minute source to 20 minutes."""
+    return min(timedelta(seconds=60), timedelta(minutes=source.interval_minutes) * 0.1)
 
 
 def due_sources(
     sources: Iterable[Source], last_runs: Mapping[str, datetime], now: datetime
 ) -> list[Source]:
-    return [s for s in sources if next_due(s, last_runs.get(s.id), now) <= now]
+    return [s for s in sources if next_due(s, last_runs.get(s.id), now) - tolerance(s) <= now]
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ def assess(history: list[dict[str, Any]], settings: HealthSettings) -> Verdict:
             "failing",
             f"failed {streak} runs in a row: {latest.get('error_text') or 'no feed could be read'}",
         )
-    if latest["status"] == "deferred":
-        return Verdict("ok")
+    if latest["status"] in ("deferred", "failed"):
+        return Verdict("ok")  # waiting out a Retry-After; or failing, which the streak judges
     earlier = [run["items_seen"] for run in history[1 : settings.baseline_runs + 1]]
     usual = statistics.median(earlier) if earlier else 0
     if (
