@@ -132,3 +132,21 @@ def test_a_database_locked_longer_than_the_timeout_is_a_clear_error(tmp_path: Pa
     with pytest.raises(StoreError, match="busy"), write_transaction(waiter):
         pass
     holder.execute("ROLLBACK")
+
+
+def test_backup_is_a_consistent_copy_while_a_writer_holds_uncheckpointed_commits(tmp_path) -> None:
+    from storage.db import StoreError, backup_database, open_db
+
+    live = open_db(tmp_path / "live.db")
+    live.execute("CREATE TABLE t (x)")
+    live.execute("INSERT INTO t VALUES (1), (2), (3)")
+    live.conn.commit()  # in the -wal file, not yet checkpointed into live.db
+    pages = backup_database(tmp_path / "live.db", tmp_path / "copy.db")
+    live.close()
+    copy = open_db(tmp_path / "copy.db", migrate=False)
+    assert pages > 0
+    assert copy.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 3
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
+    with pytest.raises(StoreError, match="no database"):
+        backup_database(tmp_path / "missing.db", tmp_path / "x.db")
