@@ -329,6 +329,7 @@ def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
             )
             click.echo(f"config: {demo_dir / 'peacewatch.toml'}")
             click.echo(f"try:    peacewatch --config {demo_dir / 'peacewatch.toml'} run")
+            click.echo(f"   or:  peacewatch --config {demo_dir / 'peacewatch.toml'} daemon -v")
             click.echo("stop with Ctrl-C")
             _wait_for_stop()
             return

@@ -27,6 +27,7 @@ from scheduler.crawl import stop_running_crawls
 from scheduler.cycle import deliver_pending, run_cycle
 from scheduler.due import SourceGroup, first_run_time, group_by_interval
 from scheduler.lock import LockHeld, RunLock
+from scheduler.output import alert_summary
 from storage.db import StoreError, open_db
 from storage.queries import last_run_times
 
@@ -142,6 +143,8 @@ class Daemon:
         )
         for change in report.health:
             log.warning("source %s %s: %s", change["source_id"], change["state"], change["reason"])
+        for payload in report.delivery.delivered if report.delivery else []:
+            log.info("alert: %s", alert_summary(payload).replace("\n", " |"))
 
     def deliver(self) -> None:
         if self.stopping.is_set():
