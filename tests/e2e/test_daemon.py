@@ -159,6 +159,7 @@ def test_daemon_runs_cycles_alerts_new_items_and_stops_cleanly_on_sigterm(
     assert len(runs) >= 3
 
 
+@pytest.mark.faults  # scenario 19 of the fault suite
 def test_sigterm_mid_crawl_stops_the_crawl_keeps_the_store_and_exits_zero(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
@@ -194,6 +195,7 @@ def test_sigterm_mid_crawl_stops_the_crawl_keeps_the_store_and_exits_zero(
     assert query(tmp_path, "SELECT COUNT(*) FROM articles WHERE text = ''")[0][0] == 0
 
 
+@pytest.mark.faults  # scenario 19 of the fault suite
 def test_two_runs_at_once_the_second_refuses_with_its_own_exit_code(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
@@ -227,6 +229,7 @@ def test_two_runs_at_once_the_second_refuses_with_its_own_exit_code(
     assert integrity(tmp_path) == "ok"
 
 
+@pytest.mark.faults  # scenario 19 of the fault suite
 def test_a_hanging_crawl_is_killed_at_its_timeout_and_the_next_cycle_runs(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
