@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.analysis --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.accuracy --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.diff --write BENCHMARKS.md
+	$(BIN)/python -m benchmarks.daemon --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

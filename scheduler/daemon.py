@@ -13,7 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +43,7 @@ class DaemonStats:
     job_errors: int = 0
     misfires: int = 0
     last_error: str = ""
-    runs: list[int] = field(default_factory=list)
+    last_run: int | None = None
 
 
 class Daemon:
@@ -127,7 +127,7 @@ class Daemon:
         finally:
             self.lock.release()
         self.stats.cycles += 1
-        self.stats.runs.append(report.run_id)
+        self.stats.last_run = report.run_id
         failed = [s.source_id for s in report.stats if s.failed]
         new = report.diff.statements_new if report.diff else 0
         sent = report.delivery.sent if report.delivery else 0
