@@ -52,8 +52,10 @@ def decode_page(
     content_type = f"text/html; charset={header_encoding}" if header_encoding else None
     encoding, text = html_to_unicode(content_type, body)
     if encoding.replace("-", "").lower() == "utf8" and "\ufffd" not in text:
-        # Bytes that are valid UTF-8 throughout are practically never another encoding.
-        return DecodedPage(text, encoding)
+        # Bytes that are valid UTF-8 throughout are practically never another encoding, but
+        # they may be UTF-8 text that was decoded wrongly and encoded again ("Ð¿Ñ€Ð¸",
+        # "РїСЂРё"): undo that, or flag it rather than store the mojibake.
+        return _utf8_page(text, encoding)
     score = readability(text)
     if score >= 0.85:
         return DecodedPage(text, encoding)
@@ -65,7 +67,8 @@ def decode_page(
         except UnicodeDecodeError:
             continue
         if candidate == "utf-8":
-            attempts = [(1.0, DecodedPage(attempt, candidate))]
+            as_utf8 = _utf8_page(attempt, candidate)
+            attempts = [(0.0 if "encoding_suspect" in as_utf8.flags else 1.0, as_utf8)]
             break
         attempts.append((readability(attempt), DecodedPage(attempt, candidate)))
     if attempts:
@@ -77,3 +80,26 @@ def decode_page(
     if best_score < 0.6:
         best.flags.append("encoding_suspect")
     return best
+
+
+#: Code pages UTF-8 bytes are typically misread as before being encoded to UTF-8 again.
+_DOUBLE_ENCODED_VIA = ("cp1252", "latin-1", "windows-1251", "koi8-r")
+#: Lead characters of UTF-8 Cyrillic misread as Latin-1/cp1252 (Ð Ñ) or cp1251 (Р С).
+_MOJIBAKE_LEADS = re.compile("[ÐÑ]|[РС](?=[\u0402-\u040f\u0452-\u045f\u0080-\u00bf\u2018-\u2122])")
+
+
+def _utf8_page(text: str, encoding: str) -> DecodedPage:
+    score = readability(text)
+    if score >= 0.6:
+        return DecodedPage(text, encoding)
+    for via in _DOUBLE_ENCODED_VIA:
+        try:
+            repaired = text.encode(via).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if readability(repaired) >= max(0.85, score + 0.2):
+            return DecodedPage(repaired, encoding, [f"encoding_corrected:double-encoded-{via}"])
+    letters = len(_NOT_LETTERS.sub("", text[:_SAMPLE]))
+    if letters and len(_MOJIBAKE_LEADS.findall(text[:_SAMPLE])) > 0.1 * letters:
+        return DecodedPage(text, encoding, ["encoding_suspect"])
+    return DecodedPage(text, encoding)

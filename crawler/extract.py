@@ -68,6 +68,8 @@ class ExtractedArticle:
     updated_at: datetime | None = None
     author: str | None = None
     flags: list[str] = field(default_factory=list)
+    #: The encoding the text was actually decoded from (None when given text, not bytes).
+    encoding: str | None = None
 
 
 def _iso_to_utc(value: Any) -> tuple[datetime, bool] | None:
@@ -175,6 +177,7 @@ def extract_article(
     rules: ExtractRules | None = None,
     fetched_at: datetime,
     feed_published: datetime | None = None,
+    feed_published_without_zone: bool = False,
     feed_title: str | None = None,
     header_encoding: str | None = None,
     language_hint: str | None = None,
@@ -182,14 +185,17 @@ def extract_article(
     """Extract one article page fetched from ``url`` at ``fetched_at``."""
     rules = rules or ExtractRules()
     flags: list[str] = []
+    encoding: str | None = None
     if isinstance(page, bytes):
         decoded = decode_page(page, header_encoding=header_encoding, forced=rules.encoding)
         page = decoded.text
+        encoding = decoded.encoding
         flags.extend(decoded.flags)
     if "\ufffd" in page[:200000]:
         flags.append("replacement_characters")
+    parser = html.HTMLParser()
     try:
-        tree = html.fromstring(page)
+        tree = html.fromstring(page, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"not an HTML page: {exc}") from exc
     for xpath in rules.prune_xpaths:
@@ -231,12 +237,16 @@ def extract_article(
         paragraphs = paragraphs[1:]
     text = "\n\n".join(paragraphs)
     if len(text) < 80:
-        raise ExtractionError(f"no article text found ({len(text)} characters)")
+        # libxml2 stops at 256 nested elements and drops the rest of the page: say so, since
+        # "no text" alone is misleading for a page whose text sits below that depth.
+        too_deep = [e.message for e in parser.error_log if "Excessive depth" in e.message]
+        reason = f"; the page was cut off: {too_deep[0]}" if too_deep else ""
+        raise ExtractionError(f"no article text found ({len(text)} characters){reason}")
     if not title:
         title = paragraphs[0][:200]
 
     published, published_from = _choose_published(
-        structured, metadata, feed_published, fetched_at, flags
+        structured, metadata, feed_published, fetched_at, flags, feed_published_without_zone
     )
     updated = None
     for candidate in (structured.get("modified"), structured.get("modified_meta")):
@@ -258,6 +268,7 @@ def extract_article(
         updated_at=updated,
         author=str(author).strip() if author else None,
         flags=flags,
+        encoding=encoding,
     )
 
 
@@ -267,6 +278,7 @@ def _choose_published(
     feed_published: datetime | None,
     fetched_at: datetime,
     flags: list[str],
+    feed_published_without_zone: bool = False,
 ) -> tuple[datetime, str]:
     candidates: list[tuple[Any, str]] = [
         (structured.get("published"), "json-ld"),
@@ -281,6 +293,9 @@ def _choose_published(
             chosen = (parsed[0], origin)
             break
     if chosen is None and feed_published is not None:
+        if feed_published_without_zone or feed_published.tzinfo is None:
+            flags.append("date_without_zone")
+            feed_published = feed_published.replace(tzinfo=feed_published.tzinfo or UTC)
         chosen = (feed_published.astimezone(UTC), "feed")
     if chosen is None and metadata.get("date"):
         parsed = _iso_to_utc(str(metadata["date"]))

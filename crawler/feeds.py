@@ -12,9 +12,11 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_tz
 from urllib.parse import urljoin
 
 import feedparser
+from feedparser.datetimes import _parse_date as _feedparser_date
 from lxml import etree
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -31,6 +33,8 @@ class FeedEntry:
     url: str
     title: str = ""
     published: datetime | None = None
+    #: The feed's time carried no zone and was taken as UTC (flagged ``date_without_zone``).
+    published_without_zone: bool = False
 
 
 @dataclass
@@ -42,10 +46,11 @@ class Discovery:
 
 
 def _check_safe(body: bytes) -> None:
-    head = body[:65536]
-    if b"\x00" in head[:200]:  # UTF-16 without a BOM check: compare after dropping NULs
-        head = head.replace(b"\x00", b"")
-    if _ENTITY_DECLARATION.search(head):
+    # The whole document, not a prefix: a DOCTYPE may follow any amount of comment or
+    # whitespace, and a prefix-only check is bypassed by padding the prolog.
+    if b"\x00" in body[:200]:  # UTF-16 without a BOM check: compare after dropping NULs
+        body = body.replace(b"\x00", b"")
+    if _ENTITY_DECLARATION.search(body):
         raise FeedError("refused: the document declares XML entities (possible XML bomb or XXE)")
 
 
@@ -53,20 +58,42 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+_ZONELESS_TIME = re.compile(
+    r"(?:\d{4}-\d\d-\d\d[T ]|.*\s)\d\d?:\d\d(?::\d\d(?:\.\d+)?)?", re.IGNORECASE
+)
+
+
 def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
+    return _parse_time_zoned(value)[0]
+
+
+def _parse_time_zoned(value: str | None) -> tuple[datetime | None, bool]:
+    """A feed or sitemap time in UTC, and whether it lacked a zone (then taken as UTC).
+
+    ISO 8601 and RFC 822 are read here, so that a time without a zone is noticed (feedparser
+    drops an RFC 822 time without one); anything else goes to feedparser's lenient parser.
+    """
+    if not value or not value.strip():
+        return None, False
     value = value.strip()
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        struct = feedparser._parse_date(value)  # the same lenient parser feeds get
-        if struct is None:
-            return None
-        return datetime.fromtimestamp(calendar.timegm(struct), UTC)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        parsed = None
+    if parsed is not None:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC), True
+        return parsed.astimezone(UTC), False
+    # The same lenient parser feeds get (``feedparser._parse_date`` does not exist: every
+    # non-ISO sitemap time used to raise AttributeError and lose the whole sitemap).
+    zoneless = bool(_ZONELESS_TIME.fullmatch(value))  # ends with the clock time: no zone
+    struct = _feedparser_date(value)
+    if struct is not None:
+        return datetime.fromtimestamp(calendar.timegm(struct), UTC), zoneless
+    rfc822 = parsedate_tz(value) if zoneless else None
+    if rfc822 is not None:
+        return datetime(*rfc822[:6], tzinfo=UTC), True
+    return None, False
 
 
 def parse_discovery(
@@ -103,12 +130,16 @@ def _parse_feed(body: bytes, url: str, content_type: str) -> Discovery:
         if not link:
             discovery.warnings.append(f"item without a link: {_clean(entry.get('title'))[:80]}")
             continue
+        published, without_zone = _parse_time_zoned(entry.get("published") or entry.get("updated"))
         when = entry.get("published_parsed") or entry.get("updated_parsed")
+        if published is None and when:
+            published = datetime.fromtimestamp(calendar.timegm(when), UTC)
         discovery.entries.append(
             FeedEntry(
                 url=urljoin(url, link.strip()),
                 title=_clean(entry.get("title")),
-                published=datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None,
+                published=published,
+                published_without_zone=without_zone,
             )
         )
     return discovery
@@ -148,7 +179,8 @@ def _parse_sitemap(body: bytes, url: str) -> Discovery:
         when = _child_text(node, "publication_date", _NEWS_NS) or _child_text(node, "lastmod")
         if title:
             discovery.kind = "news-sitemap"
-        discovery.entries.append(FeedEntry(absolute, _clean(title), _parse_time(when)))
+        published, without_zone = _parse_time_zoned(when)
+        discovery.entries.append(FeedEntry(absolute, _clean(title), published, without_zone))
     # Newest child sitemaps first (ISO dates sort as text), so a crawl can take only the top few.
     children.sort(key=lambda child: child[0], reverse=True)
     discovery.sitemaps = [url for _, url in children]

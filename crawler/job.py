@@ -26,6 +26,8 @@ class CrawlJob:
     topic_threshold: float | None = None
     encoder: bool = False
     analysis_worker: bool = False  # analyse in a worker process alongside the crawl
+    busy_timeout_seconds: float = 30.0  # [storage] busy_timeout_seconds
+    crash_at: list[str] = field(default_factory=list)  # [testing] crash_at (fault tests only)
 
     def write(self, path: Path) -> None:
         data = asdict(self)

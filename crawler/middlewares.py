@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.response import response_status_message
+
+from crawler.urls import site_of
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -75,3 +79,30 @@ class PoliteRetryMiddleware(RetryMiddleware):
             if delay:
                 await asyncio.sleep(delay)
         return retry
+
+
+class OffsiteRedirectMiddleware:
+    """Refuses a redirect that leaves the source's sites (its feed and homepage hosts and their
+    subdomains), before robots.txt or DNS are asked: the spider's off-site rule for feed items
+    would mean little if a redirect could take the crawl anywhere."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> OffsiteRedirectMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: object = None) -> None:
+        if not request.meta.get("redirect_urls"):
+            return
+        sources = getattr(self.crawler.spider, "sources", None) or {}
+        source = sources.get(request.meta.get("source_id"))
+        if source is None:
+            return
+        allowed = {site_of(feed.url) for feed in source.feeds}
+        if source.homepage:
+            allowed.add(site_of(source.homepage))
+        site = site_of(request.url)
+        if not any(site == a or site.endswith("." + a) for a in allowed if a):
+            raise IgnoreRequest(f"off-site redirect to {request.url} refused")

@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.analysis import Analyzer
 from crawler.encoder import SentenceEncoder
+from storage.crashpoints import crash_point
 from storage.db import StoreError, open_db
 from storage.models import Article, Report
 from storage.queries import record_page_failure, save_article
@@ -161,6 +162,7 @@ class StoreArticlePipeline:
         spider = spider or self.crawler.spider
         item = analyzed.article
         stats = spider.stats_for(item.source_id)
+        crash_point("after-fetch")
         try:
             article_id = save_article(self.db, item, analyzed.reports)
         except StoreError as exc:
@@ -169,6 +171,7 @@ class StoreArticlePipeline:
             with contextlib.suppress(StoreError):
                 record_page_failure(self.db, item.source_id, item.url, str(exc))
             raise DropItem(str(exc)) from exc
+        crash_point("after-commit")
         if article_id is None:
             stats.skipped_known += 1
         else:

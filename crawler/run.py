@@ -14,10 +14,14 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.job import CrawlJob
 from crawler.spiders.news import NewsSpider
+from storage import crashpoints
+from storage import db as storage_db
 
 
 def crawl(job_path: str) -> int:
     job = CrawlJob.read(job_path)
+    storage_db.configure(busy_timeout=job.busy_timeout_seconds)
+    crashpoints.configure(job.crash_at)
     settings = get_project_settings()
     settings.setmodule("crawler.settings", priority="project")
     for name, value in job.settings.items():

@@ -38,6 +38,8 @@ RETRY_AFTER_MAX_WAIT = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
+    # before RobotsTxtMiddleware (100): an off-site redirect target is not contacted at all
+    "crawler.middlewares.OffsiteRedirectMiddleware": 50,
 }
 
 # Our pipelines are synchronous: more parallel item slots per response only add overhead.

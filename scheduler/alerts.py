@@ -16,6 +16,7 @@ from typing import Any
 from scheduler.config import AlertSettings
 from scheduler.senders import email as email_channel
 from scheduler.senders.log import write_alerts
+from storage.crashpoints import crash_point
 from storage.outbox import (
     OutboxAlert,
     alert_payload,
@@ -117,6 +118,7 @@ def deliver_alerts(db: Any, settings: AlertSettings) -> DeliveryReport:
                 else:
                     log.warning("%s: delivery failed, will retry: %s", channel, exc)
                 continue
+            crash_point("between-accept-and-sent")
             mark_sent(db, ids)
             report.sent += len(ids)
             if channel == "log":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -49,9 +50,17 @@ class Context:
 
     def config(self) -> Config:
         try:
-            return load_config(config_path_from_environment(self.config_option))
+            config = load_config(config_path_from_environment(self.config_option))
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from exc
+        # process-wide settings, applied once here at start: every open_db of this process
+        # (cycle, daemon, status, backup) waits this long for a lock; the fault-test hook
+        from storage import crashpoints
+        from storage import db as storage_db
+
+        storage_db.configure(busy_timeout=config.busy_timeout_seconds)
+        crashpoints.configure(config.crash_at)
+        return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,6 +161,8 @@ def run(
         report = run_cycle(config, sources=sources, trigger="run", stopping=stopping)
     except StoreError as exc:
         _store_error(exc)
+    except sqlite3.DatabaseError as exc:  # a read outside a write transaction
+        _store_error(StoreError(f"database {config.storage_path}: {exc}"))
     finally:
         lock.release()
     if received:

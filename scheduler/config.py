@@ -8,12 +8,14 @@ resulting ``Config`` and never looks at files or ``os.environ`` itself.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from storage.crashpoints import parse_crash_points
 from storage.models import FEED_KINDS, ExtractRules, Feed, Source
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +179,8 @@ class Config:
     diff: DiffSettings = field(default_factory=DiffSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     config_path: Path | None = None
+    busy_timeout_seconds: float = 30.0
+    crash_at: frozenset[str] = frozenset()
 
     @property
     def enabled_sources(self) -> list[Source]:
@@ -188,15 +192,53 @@ def _defaults() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:
+def _line_of(text: str, key: str) -> str:
+    """ " (line N)" for the first line of ``text`` that sets or opens ``key``, else ""."""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith(("[", f"{key} ", f"{key}=", f'"{key}"')) and (
+            not stripped.startswith("[") or stripped.strip("[]").split(".")[-1].strip() == key
+        ):
+            return f" (line {number})"
+    return ""
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, int | float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def _merge(
+    base: dict[str, Any], override: dict[str, Any], where: str, text: str = ""
+) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
         if key not in base:
-            raise ConfigError(f"{where}: unknown setting {key!r}")
+            raise ConfigError(f"{where}: unknown setting {key!r}{_line_of(text, key)}")
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"{where}: [{key}] must be a table")
-            merged[key] = _merge(base[key], value, f"{where} [{key}]")
+                raise ConfigError(f"{where}: [{key}] must be a table{_line_of(text, key)}")
+            merged[key] = _merge(base[key], value, f"{where} [{key}]", text)
+        elif not _same_kind(base[key], value):
+            raise ConfigError(
+                f"{where}: {key} must be {_type_name(base[key])}, not {value!r}"
+                f"{_line_of(text, key)}"
+            )
         else:
             merged[key] = value
     return merged
@@ -209,7 +251,12 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ConfigError(f"{what} not found: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
+        # tomllib's message carries the place: "... (at line 3, column 7)"
         raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not UTF-8 text: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
 
 
 def config_path_from_environment(explicit: str | None) -> Path | None:
@@ -225,9 +272,25 @@ def config_path_from_environment(explicit: str | None) -> Path | None:
 def load_config(path: Path | None = None) -> Config:
     data = _defaults()
     base_dir = Path.cwd()
+    text = ""
     if path is not None:
-        data = _merge(data, _read_toml(path, "config file"), str(path))
+        text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        data = _merge(data, _read_toml(path, "config file"), str(path), text)
         base_dir = path.resolve().parent
+    try:
+        return _load_merged(data, base_dir, path)
+    except ConfigError as exc:
+        # a bad value: say where it is when the user's file sets it
+        message = str(exc)
+        if path is not None and "(line " not in message:
+            for key in re.findall(r"\b[a-z_]+\b", message):
+                line = _line_of(text, key) if "_" in key or f"{key} =" in text else ""
+                if line:
+                    raise ConfigError(f"{path}: {message}{line}") from exc
+        raise
+
+
+def _load_merged(data: dict[str, Any], base_dir: Path, path: Path | None) -> Config:
     storage_path = Path(data["storage"]["path"])
     if not storage_path.is_absolute():
         storage_path = base_dir / storage_path
@@ -235,6 +298,15 @@ def load_config(path: Path | None = None) -> Config:
     registry_path = Path(registry) if registry else DEFAULT_REGISTRY
     if not registry_path.is_absolute():
         registry_path = base_dir / registry_path
+    busy_timeout = data["storage"]["busy_timeout_seconds"]
+    if busy_timeout <= 0:
+        raise ConfigError(
+            f"[storage] busy_timeout_seconds must be a positive number, not {busy_timeout!r}"
+        )
+    try:
+        crash_at = parse_crash_points(data["testing"]["crash_at"])
+    except ValueError as exc:
+        raise ConfigError(f"[testing] crash_at: {exc}") from exc
     schedule = _build(ScheduleSettings, data["schedule"], "[schedule]")
     for key in ("default_interval_minutes", "min_interval_minutes", "alert_retry_minutes"):
         if not isinstance(getattr(schedule, key), int | float) or getattr(schedule, key) <= 0:
@@ -280,6 +352,8 @@ def load_config(path: Path | None = None) -> Config:
         schedule=schedule,
         health=health,
         config_path=path,
+        busy_timeout_seconds=float(busy_timeout),
+        crash_at=crash_at,
     )
 
 

@@ -16,7 +16,7 @@ from crawler.job import CrawlJob
 from scheduler.alerts import DeliveryReport, deliver_alerts
 from scheduler.atom import write_atom_feed
 from scheduler.config import Config, read_analysis_data
-from scheduler.crawl import run_crawl
+from scheduler.crawl import CrawlOutcome, run_crawl
 from scheduler.due import due_sources
 from scheduler.health import assess
 from storage.db import open_db, write_transaction
@@ -25,6 +25,7 @@ from storage.health import update_health
 from storage.models import Source, SourceRunStats
 from storage.queries import (
     finish_run,
+    forget_feed_validators,
     last_run_times,
     start_run,
     upsert_sources,
@@ -65,7 +66,7 @@ def run_cycle(
     sources = list(config.enabled_sources if sources is None else sources)
     started = time.monotonic()
     speakers, _ = read_analysis_data(config.analysis)
-    db = open_db(config.storage_path)
+    db = open_db(config.storage_path, timeout=config.busy_timeout_seconds)
     try:
         upsert_sources(db, sources)
         upsert_speakers(db, speakers.get("speakers", []))
@@ -81,15 +82,24 @@ def run_cycle(
             topic_threshold=config.analysis.topic_threshold,
             encoder=config.diff.encoder,
             analysis_worker=config.crawl.analysis_worker,
+            busy_timeout_seconds=config.busy_timeout_seconds,
+            crash_at=sorted(config.crash_at),
         )
         log_path = config.storage_path.parent / "logs" / "crawl-latest.log"
-        outcome = run_crawl(
-            job,
-            timeout=config.crawl.timeout_seconds,
-            log_path=log_path,
-            terminate_grace=config.crawl.stop_grace_seconds,
+        outcome = (
+            run_crawl(
+                job,
+                timeout=config.crawl.timeout_seconds,
+                log_path=log_path,
+                terminate_grace=config.crawl.stop_grace_seconds,
+            )
+            if sources
+            else CrawlOutcome([], 0, False, 0.0)  # nothing to crawl: decide and deliver only
         )
         stopped = stopping is not None and stopping.is_set()
+        if outcome.error:
+            # killed, crashed or timed out: feeds it read may list articles it never stored
+            forget_feed_validators(db, [s.id for s in sources])
         # after the crawl, not alongside it: decisions in publication order are reproducible
         diff = DiffOutcome() if stopped else decide_pending(db, diff_params(config), run_id)
         for stats in outcome.stats:
@@ -145,7 +155,7 @@ def deliver_and_publish(db: Any, config: Config) -> DeliveryReport:
 
 def deliver_pending(config: Config) -> DeliveryReport:
     """The daemon's alert timer: retries between cycles, without crawling."""
-    db = open_db(config.storage_path)
+    db = open_db(config.storage_path, timeout=config.busy_timeout_seconds)
     try:
         return deliver_and_publish(db, config)
     finally:
@@ -153,7 +163,7 @@ def deliver_pending(config: Config) -> DeliveryReport:
 
 
 def due_now(config: Config, sources: list[Source], now: datetime | None = None) -> list[Source]:
-    db = open_db(config.storage_path)
+    db = open_db(config.storage_path, timeout=config.busy_timeout_seconds)
     try:
         last_runs = last_run_times(db)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,16 +14,27 @@ from storage.migrations import migrations
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
+#: The busy timeout ``open_db`` uses when not given one: ``[storage] busy_timeout_seconds``,
+#: set once at process start by ``configure`` (the CLI, and the crawl subprocess from its job).
+_default_timeout = BUSY_TIMEOUT_SECONDS
+
+
+def configure(*, busy_timeout: float) -> None:
+    global _default_timeout
+    _default_timeout = float(busy_timeout)
+
 
 class StoreError(Exception):
     """The store could not do what was asked (locked, full, unreadable); the message says why."""
 
 
-def open_db(path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS, migrate: bool = True):
+def open_db(path: str | Path, *, timeout: float | None = None, migrate: bool = True):
     """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
-    A second process writing at the same time waits up to ``timeout`` seconds for the lock.
+    A second process writing at the same time waits up to ``timeout`` seconds for the lock
+    (default: the configured ``[storage] busy_timeout_seconds``).
     """
+    timeout = _default_timeout if timeout is None else timeout
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,8 +49,41 @@ def open_db(path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS, migrate:
         if migrate:
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open database {path}: {exc}") from exc
+        raise StoreError(f"cannot open database {path}: {_explain(exc, timeout)}") from exc
     return db
+
+
+def _explain(exc: sqlite3.Error, timeout: float | None = None) -> str:
+    """SQLite's terse message, with what it means for the operator."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        waited = f" ({timeout:g} s)" if timeout is not None else ""
+        return f"{text}: another process held the write lock longer than the busy timeout{waited}"
+    if "full" in text:
+        return f"{text} (no space left for the database, or its size limit reached)"
+    return text
+
+
+def _db_name(db: sqlite_utils.Database) -> str:
+    try:
+        row = db.conn.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:
+        return "database"
+    return f"database {row[2]}" if row and row[2] else "database"
+
+
+def _busy_timeout(db: sqlite_utils.Database) -> float | None:
+    try:
+        return float(db.conn.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
+    except sqlite3.Error:
+        return None
+
+
+def _rollback(db: sqlite_utils.Database) -> None:
+    if db.conn.in_transaction:
+        # SQLite may have rolled back already (e.g. after SQLITE_FULL)
+        with contextlib.suppress(sqlite3.Error):
+            db.conn.execute("ROLLBACK")
 
 
 @contextmanager
@@ -47,23 +92,33 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 
     ``BEGIN IMMEDIATE`` matters in WAL mode: a deferred transaction that first reads and then
     writes fails at once when another process committed in between (DESIGN §12).
+    Any SQLite error inside (locked, disk full, corrupt) rolls the whole transaction back and
+    comes out as a StoreError naming the database: nothing is half-written.
     """
     try:
         db.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        raise StoreError(f"database is busy: {exc}") from exc
+        raise StoreError(f"{_db_name(db)} is locked: {_explain(exc, _busy_timeout(db))}") from exc
     try:
         yield db
+    except sqlite3.DatabaseError as exc:
+        _rollback(db)
+        raise StoreError(
+            f"{_db_name(db)}: write failed and was rolled back: {_explain(exc)}"
+        ) from exc
     except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
+        _rollback(db)
         raise
     else:
         try:
             db.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            _rollback(db)
+            raise StoreError(
+                f"{_db_name(db)}: commit failed and was rolled back: {_explain(exc)}"
+            ) from exc
         except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
+            _rollback(db)
             raise
 
 
@@ -74,7 +129,7 @@ def backup_database(source: str | Path, target: str | Path) -> int:
     if not source.exists():
         raise StoreError(f"no database at {source}")
     try:
-        with sqlite3.connect(str(source), timeout=BUSY_TIMEOUT_SECONDS) as live:
+        with sqlite3.connect(str(source), timeout=_default_timeout) as live:
             copy = sqlite3.connect(str(target))
             try:
                 live.backup(copy, pages=1024)

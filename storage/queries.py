@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.crashpoints import crash_point
 from storage.db import StoreError, write_transaction
 from storage.models import Article, Report, Source, SourceRunStats
 
@@ -98,6 +99,24 @@ def save_feed_state(
         )
 
 
+def forget_feed_validators(db: Database, source_ids: list[str]) -> None:
+    """Drop the ETag / Last-Modified of these sources' feeds (Retry-After deferrals stay).
+
+    The crawl saves a feed's validators when it reads the feed, before the articles it lists
+    are stored. When the crawl did not finish (killed, crashed, timed out) the next conditional
+    GET would get a 304 and the unstored articles would never be fetched: so after such a
+    crawl the next one reads the feeds in full (stored URLs are skipped as usual).
+    """
+    if not source_ids:
+        return
+    with write_transaction(db):
+        db.execute(
+            "UPDATE feed_state SET etag = NULL, last_modified = NULL "
+            f"WHERE source_id IN ({', '.join('?' for _ in source_ids)})",
+            list(source_ids),
+        )
+
+
 def is_known_url(db: Database, url: str) -> bool:
     """True when the page is stored, or failed often enough that fetching it again is waste."""
     row = db.execute(
@@ -128,11 +147,12 @@ def save_article(db: Database, article: Article, reports: list[Report] | None = 
             if cursor.rowcount == 0:
                 return None
             article_id = cursor.lastrowid
+            crash_point("mid-insert")
             for position, report in enumerate(reports or ()):
                 _insert_report(db, article_id, position, report)
             db.execute("DELETE FROM page_failures WHERE url = ?", [article.url])
             return article_id
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, StoreError) as exc:
         raise StoreError(f"could not store {article.url}: {exc}") from exc
 
 

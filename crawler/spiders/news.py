@@ -15,6 +15,7 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, ResponseDataLossError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -32,7 +33,7 @@ MAX_SITEMAP_DEPTH = 2
 MAX_CHILD_SITEMAPS = 3
 
 
-def describe_failure(failure: Failure) -> str:
+def describe_failure(failure: Failure, max_bytes: int = 0) -> str:
     """One line a person can act on, for any download failure."""
     error = failure.value
     if isinstance(error, HttpError):
@@ -41,7 +42,15 @@ def describe_failure(failure: Failure) -> str:
     name = type(error).__name__
     request = getattr(failure, "request", None)
     where = f" ({request.url})" if request is not None else ""
-    text = str(error).strip() or name
+    text = str(error).strip()
+    if not text and isinstance(error, DownloadCancelledError) and max_bytes:
+        # Scrapy cancels a body that grows past DOWNLOAD_MAXSIZE without a message
+        text = f"response body larger than the size limit (DOWNLOAD_MAXSIZE = {max_bytes} bytes)"
+    elif not text and isinstance(error, ResponseDataLossError):
+        text = "the connection ended before the whole body arrived (reset or truncated)"
+    elif isinstance(error, IgnoreRequest) and text == "max redirections reached":
+        text = "too many redirects (redirect loop or chain), gave up"
+    text = text or name
     return f"{name}: {text}{where}"[:500]
 
 
@@ -173,6 +182,9 @@ class NewsSpider(scrapy.Spider):
             errback=self.article_failed,
             cb_kwargs={"source": source, "entry": entry, "canonical": canonical},
             meta={"source_id": source.id},
+            # deduplicated above by canonical URL; Scrapy's filter would also drop a redirect
+            # back to a seen URL (a redirect loop) silently, without calling the errback
+            dont_filter=True,
         )
 
     def discovery_failed(self, failure: Failure) -> None:
@@ -181,7 +193,7 @@ class NewsSpider(scrapy.Spider):
         feed: Feed = request.cb_kwargs["feed"]
         stats = self.stats_for(source.id)
         stats.feeds_failed += 1
-        message = describe_failure(failure)
+        message = describe_failure(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
         deferred_until = None
         wait = request.meta.get("retry_after_s")
         if wait:
@@ -215,12 +227,20 @@ class NewsSpider(scrapy.Spider):
                 rules=source.extract,
                 fetched_at=fetched_at,
                 feed_published=entry.published,
+                feed_published_without_zone=entry.published_without_zone,
                 feed_title=entry.title,
                 header_encoding=charset,
                 language_hint=source.language,
             )
         except ExtractionError as exc:
             self._page_failed(source, canonical, f"{response.url}: {exc}")
+            return
+        if "encoding_suspect" in extracted.flags or "\ufffd" in extracted.text:
+            # Refused here rather than dropped silently by the pipeline: a page failure is
+            # counted, shown in the source's status and not fetched again forever.
+            self._page_failed(
+                source, canonical, f"{response.url}: text does not decode to readable characters"
+            )
             return
         # Stored under the URL the feed gave, so the next cycle recognises it even when the
         # page redirected; fetched_url keeps where it was actually read.
@@ -239,14 +259,16 @@ class NewsSpider(scrapy.Spider):
             content_hash=_content_hash(extracted.text),
             fetched_at=fetched_at.isoformat(timespec="seconds"),
             author=extracted.author,
-            encoding=charset,
+            # What the text was decoded from, not what the header claimed (outlets lie).
+            encoding=extracted.encoding or charset,
             flags=tuple(extracted.flags),
         )
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         source: Source = request.cb_kwargs["source"]
-        self._page_failed(source, request.cb_kwargs["canonical"], describe_failure(failure))
+        message = describe_failure(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        self._page_failed(source, request.cb_kwargs["canonical"], message)
 
     def _page_failed(self, source: Source, canonical: str, message: str) -> None:
         stats = self.stats_for(source.id)

@@ -12,7 +12,10 @@ Endpoints (all GET):
   /hang-after-headers      headers, then silence for a minute
   /trickle                 one byte every 2 s, forever (Content-Length says 1000)
   /reset-mid-body          half a body, then a TCP reset
-  /truncated               Content-Length 5000, 100 bytes, then close
+  /reset-now               half a body, then a TCP reset that reaches the client at once
+                           (every reference to the socket closed, SO_LINGER 0)
+  /truncated-now           Content-Length 5000, 100 bytes, then a FIN the client sees at once
+  /truncated               the same as /truncated-now
   /status/N[?retry_after=S] status N (with Retry-After: S)
   /endless                 chunked body without end
   /huge-length             Content-Length: 10 GB, a little body, then close
@@ -90,16 +93,23 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"x")
                     self.wfile.flush()
                     time.sleep(2)
-            elif path == "/reset-mid-body":
+            elif path in ("/reset-now", "/reset-mid-body"):
                 self._headers(200, {"Content-Type": "text/html", "Content-Length": "10000"})
                 self.wfile.write(b"<html><body>" + b"a" * 5000)
                 self.wfile.flush()
-                self._reset()
-            elif path == "/truncated":
+                self.close_connection = True
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.rfile.close()
+                self.wfile.close()
+                self.connection.close()
+            elif path in ("/truncated-now", "/truncated"):
                 self._headers(200, {"Content-Type": "text/html", "Content-Length": "5000"})
                 self.wfile.write(b"<html><body>" + b"b" * 88)
                 self.wfile.flush()
-                self.connection.close()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
             elif path.startswith("/status/"):
                 extra = {"Retry-After": params["retry_after"]} if "retry_after" in params else {}
                 self._body(int(path.rsplit("/", 1)[1]), b"status", "text/plain", **extra)
