@@ -35,6 +35,9 @@ class FeedEntry:
     published: datetime | None = None
     #: The feed's time carried no zone and was taken as UTC (flagged ``date_without_zone``).
     published_without_zone: bool = False
+    #: When the feed says the item last changed (Atom ``updated``, RSS/RDF modified dates):
+    #: an article edited after we stored it is fetched again.
+    updated: datetime | None = None
 
 
 @dataclass
@@ -134,12 +137,18 @@ def _parse_feed(body: bytes, url: str, content_type: str) -> Discovery:
         when = entry.get("published_parsed") or entry.get("updated_parsed")
         if published is None and when:
             published = datetime.fromtimestamp(calendar.timegm(when), UTC)
+        updated_parsed = entry.get("updated_parsed")
         discovery.entries.append(
             FeedEntry(
                 url=urljoin(url, link.strip()),
                 title=_clean(entry.get("title")),
                 published=published,
                 published_without_zone=without_zone,
+                updated=(
+                    datetime.fromtimestamp(calendar.timegm(updated_parsed), UTC)
+                    if updated_parsed
+                    else None
+                ),
             )
         )
     return discovery

@@ -286,3 +286,20 @@ def create_source_health(db: Database) -> None:
         )
         """
     )
+
+
+@migrations(name="0005_article_versions")
+def create_article_versions(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            fetched_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX article_versions_article ON article_versions(article_id, id)")

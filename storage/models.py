@@ -82,6 +82,8 @@ class Article:
     updated_at: str | None = None
     encoding: str | None = None
     flags: tuple[str, ...] = ()
+    #: a stored article fetched again because its feed says it changed (not a column)
+    revision: bool = False
 
 
 @dataclass

@@ -132,8 +132,15 @@ def is_known_url(db: Database, url: str) -> bool:
 
 
 def save_article(db: Database, article: Article, reports: list[Report] | None = None) -> int | None:
-    """Store one article and its reports in one transaction; None when the URL is stored."""
+    """Store one article and its reports in one transaction; None when the URL is stored.
+
+    A revision (``article.revision``: fetched again because its feed says it changed) is kept
+    as a new version instead; see ``_save_revision``.
+    """
+    if article.revision:
+        return _save_revision(db, article, reports or [])
     row = asdict(article)
+    row.pop("revision")
     row["flags"] = ",".join(article.flags)
     columns = ", ".join(row)
     placeholders = ", ".join("?" for _ in row)
@@ -154,6 +161,71 @@ def save_article(db: Database, article: Article, reports: list[Report] | None = 
             return article_id
     except (sqlite3.OperationalError, StoreError) as exc:
         raise StoreError(f"could not store {article.url}: {exc}") from exc
+
+
+def _save_revision(db: Database, article: Article, reports: list[Report]) -> int | None:
+    """An edited article: the new text becomes the article's, every version is kept, and only
+    statements the article did not carry before become new reports — so an edit that adds a
+    statement alerts it once, and a page flapping A→B→A adds nothing the second time.
+    Returns the article id, or None when the text did not change."""
+    try:
+        with write_transaction(db):
+            found = db.execute(
+                "SELECT id, content_hash, title, text, fetched_at FROM articles WHERE url = ?",
+                [article.url],
+            ).fetchone()
+            if found is None or found[1] == article.content_hash:
+                return None
+            article_id = found[0]
+            if not db.execute(
+                "SELECT 1 FROM article_versions WHERE article_id = ?", [article_id]
+            ).fetchone():
+                db.execute(
+                    "INSERT INTO article_versions (article_id, content_hash, title, text, "
+                    "fetched_at) VALUES (?, ?, ?, ?, ?)",
+                    [article_id, found[1], found[2], found[3], found[4]],
+                )
+            db.execute(
+                "INSERT INTO article_versions (article_id, content_hash, title, text, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [article_id, article.content_hash, article.title, article.text, article.fetched_at],
+            )
+            db.execute(
+                "UPDATE articles SET title = ?, text = ?, content_hash = ?, updated_at = ?, "
+                "fetched_at = ?, flags = ? WHERE id = ?",
+                [
+                    article.title,
+                    article.text,
+                    article.content_hash,
+                    article.updated_at or article.fetched_at,
+                    article.fetched_at,
+                    ",".join(article.flags),
+                    article_id,
+                ],
+            )
+            known = {
+                row[0]
+                for row in db.execute("SELECT text FROM reports WHERE article_id = ?", [article_id])
+            }
+            position = db.execute(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM reports WHERE article_id = ?",
+                [article_id],
+            ).fetchone()[0]
+            for report in reports:
+                if report.text in known:
+                    continue
+                _insert_report(db, article_id, position, report)
+                known.add(report.text)
+                position += 1
+            return int(article_id)
+    except (sqlite3.OperationalError, StoreError) as exc:
+        raise StoreError(f"could not store a new version of {article.url}: {exc}") from exc
+
+
+def stored_fetch_time(db: Database, url: str) -> datetime | None:
+    """When the stored article at ``url`` was last fetched (None: not stored)."""
+    row = db.execute("SELECT fetched_at FROM articles WHERE url = ?", [url]).fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
 
 
 def _insert_report(db: Database, article_id: int | None, position: int, report: Report) -> None:

@@ -26,7 +26,13 @@ from crawler.job import CrawlJob, write_result
 from crawler.urls import canonical_url, site_of
 from storage.db import open_db
 from storage.models import Article, Feed, Source, SourceRunStats
-from storage.queries import get_feed_state, is_known_url, record_page_failure, save_feed_state
+from storage.queries import (
+    get_feed_state,
+    is_known_url,
+    record_page_failure,
+    save_feed_state,
+    stored_fetch_time,
+)
 
 MAX_SITEMAP_DEPTH = 2
 #: A sitemap index can list thousands of archive sitemaps; news lives in the newest few.
@@ -169,9 +175,17 @@ class NewsSpider(scrapy.Spider):
         if not any(site == a or site.endswith("." + a) for a in allowed):
             self.logger.info("%s: off-site item skipped: %s", source.id, entry.url)
             return None
-        if canonical in self._scheduled or is_known_url(self.db, canonical):
+        revision = False
+        if canonical in self._scheduled:
             stats.skipped_known += 1
             return None
+        if is_known_url(self.db, canonical):
+            fetched = stored_fetch_time(self.db, canonical)
+            # edited since we fetched it, says the feed: fetch it again (a new version)
+            revision = bool(entry.updated and fetched and entry.updated > fetched)
+            if not revision:
+                stats.skipped_known += 1
+                return None
         if self._new_pages[source.id] >= self.job.max_articles_per_source:
             return None
         self._scheduled.add(canonical)
@@ -181,7 +195,7 @@ class NewsSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"source": source, "entry": entry, "canonical": canonical},
-            meta={"source_id": source.id},
+            meta={"source_id": source.id, "revision": revision},
             # deduplicated above by canonical URL; Scrapy's filter would also drop a redirect
             # back to a seen URL (a redirect loop) silently, without calling the errback
             dont_filter=True,
@@ -262,6 +276,7 @@ class NewsSpider(scrapy.Spider):
             # What the text was decoded from, not what the header claimed (outlets lie).
             encoding=extracted.encoding or charset,
             flags=tuple(extracted.flags),
+            revision=bool(response.meta.get("revision")),
         )
 
     def article_failed(self, failure: Failure) -> None:
