@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import sys
 import tempfile
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,9 @@ from crawler.encoder import SentenceEncoder
 from scheduler.archive.articles import load_archive
 from scheduler.config import ARCHIVE_DIR, load_config, read_analysis_data
 from scheduler.evaluate import load_devset
-from scheduler.evaluate_clusters import ClusterDoc, align_labels, archive_docs, devset_docs
+from scheduler.evaluate_clusters import ClusterDoc, archive_docs, devset_docs, store_labelled
 from storage.db import open_db
 from storage.diff import WEIGHTS, Claim, compare
-from storage.models import Article, Source
-from storage.queries import save_article, upsert_sources
 
 WINDOW_HOURS = 72
 
@@ -37,37 +34,7 @@ def labelled_pairs(
     docs: list[ClusterDoc], analyzer: Analyzer, encoder: SentenceEncoder, scratch: Path
 ) -> tuple[np.ndarray, np.ndarray]:
     db = open_db(scratch)
-    upsert_sources(db, [Source(d.source, d.source, d.language, ()) for d in docs])
-    labels: dict[tuple[int, int], str] = {}
-    for doc in sorted(docs, key=lambda d: str(d.published)):
-        published = doc.published.astimezone(UTC) if doc.published else None
-        reports = analyzer.analyze(
-            doc.text,
-            language=doc.language,
-            published=published.date() if published else None,
-            title=doc.title,
-        )
-        for report, vector in zip(reports, encoder.encode([r.text for r in reports]), strict=True):
-            report.embedding = vector
-        when = published.isoformat() if published else "2026-01-01T00:00:00+00:00"
-        article_id = save_article(
-            db,
-            Article(
-                url=f"https://eval.invalid/{doc.key}",
-                fetched_url="",
-                source_id=doc.source,
-                title=doc.title,
-                published_at=when,
-                published_from="eval",
-                language=doc.language,
-                text=doc.text,
-                content_hash=doc.key,
-                fetched_at=when,
-            ),
-            reports,
-        )
-        for position, statement in align_labels(doc, reports).items():
-            labels[(article_id or 0, position)] = statement
+    labels = store_labelled(db, analyzer, sorted(docs, key=lambda d: str(d.published)), encoder)
     cursor = db.execute(
         "SELECT r.id, r.article_id, r.position, r.recap, r.claim, r.embedding, r.topic_concepts,"
         " r.speaker, a.language, a.published_at FROM reports r JOIN articles a"

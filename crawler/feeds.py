@@ -137,7 +137,8 @@ def _parse_feed(body: bytes, url: str, content_type: str) -> Discovery:
         when = entry.get("published_parsed") or entry.get("updated_parsed")
         if published is None and when:
             published = datetime.fromtimestamp(calendar.timegm(when), UTC)
-        updated_parsed = entry.get("updated_parsed")
+        # the real <updated>, not feedparser's deprecated fallback to the published time
+        updated_parsed = dict.get(entry, "updated_parsed")
         discovery.entries.append(
             FeedEntry(
                 url=urljoin(url, link.strip()),

@@ -170,51 +170,58 @@ def evaluate_clusters(
     with tempfile.TemporaryDirectory(prefix="peacewatch-eval-") as scratch:
         db = open_db(Path(scratch) / "eval.db")
         try:
-            sources = {a.source: Source(a.source, a.source, a.language, ()) for a in ordered}
-            upsert_sources(db, list(sources.values()))
-            aligned: dict[tuple[int, int], str] = {}  # (article id, position) -> gold cluster
+            aligned = store_labelled(db, analyzer, ordered, encoder)
             gold_peace: dict[str, bool] = {}
             for article in ordered:
-                published = article.published.astimezone(UTC) if article.published else None
-                reports = analyzer.analyze(
-                    article.text,
-                    language=article.language,
-                    published=published.date() if published else None,
-                    title=article.title,
-                )
-                if encoder is not None and reports:
-                    for report, vector in zip(
-                        reports, encoder.encode([r.text for r in reports]), strict=True
-                    ):
-                        report.embedding = vector
-                when = (published or datetime.now(UTC)).isoformat(timespec="seconds")
-                article_id = save_article(
-                    db,
-                    Article(
-                        url=f"https://eval.invalid/{article.key}",
-                        fetched_url="",
-                        source_id=article.source,
-                        title=article.title,
-                        published_at=when,
-                        published_from="devset",
-                        language=article.language,
-                        text=article.text,
-                        content_hash=hashlib.sha1(article.text.encode()).hexdigest(),
-                        fetched_at=when,
-                    ),
-                    reports,
-                )
                 for label in article.labels:
                     gold_peace[label.statement] = (
                         gold_peace.get(label.statement, False) or label.about_peace_talks
                     )
-                if article_id is not None:
-                    for position, statement in align_labels(article, reports).items():
-                        aligned[(article_id, position)] = statement
             decide_pending(db, params)
             return _score(db, aligned, gold_peace)
         finally:
             db.close()
+
+
+def store_labelled(
+    db: Any, analyzer: Analyzer, docs: list[ClusterDoc], encoder: SentenceEncoder | None
+) -> dict[tuple[int, int], str]:
+    """Analyse and store each document as a crawl would; (article id, position) → its label."""
+    upsert_sources(db, [Source(d.source, d.source, d.language, ()) for d in docs])
+    aligned: dict[tuple[int, int], str] = {}
+    for article in docs:
+        published = article.published.astimezone(UTC) if article.published else None
+        reports = analyzer.analyze(
+            article.text,
+            language=article.language,
+            published=published.date() if published else None,
+            title=article.title,
+        )
+        if encoder is not None and reports:
+            vectors = encoder.encode([r.text for r in reports])
+            for report, vector in zip(reports, vectors, strict=True):
+                report.embedding = vector
+        when = (published or datetime.now(UTC)).isoformat(timespec="seconds")
+        article_id = save_article(
+            db,
+            Article(
+                url=f"https://eval.invalid/{article.key}",
+                fetched_url="",
+                source_id=article.source,
+                title=article.title,
+                published_at=when,
+                published_from="eval",
+                language=article.language,
+                text=article.text,
+                content_hash=hashlib.sha1(article.text.encode()).hexdigest(),
+                fetched_at=when,
+            ),
+            reports,
+        )
+        if article_id is not None:
+            for position, statement in align_labels(article, reports).items():
+                aligned[(article_id, position)] = statement
+    return aligned
 
 
 def _score(db: Any, aligned: dict[tuple[int, int], str], gold_peace: dict[str, bool]) -> Any:
