@@ -70,6 +70,26 @@ def _parse_time(value: str | None) -> datetime | None:
     return _parse_time_zoned(value)[0]
 
 
+#: Zone names Russian, Ukrainian and European feeds put after an RFC 822 time, which the
+#: parsers do not know (feedparser reads "MSK" as UTC: three hours off).
+_ZONE_NAMES = {
+    "MSK": "+0300",
+    "MSD": "+0400",
+    "EET": "+0200",
+    "EEST": "+0300",
+    "CET": "+0100",
+    "CEST": "+0200",
+}
+_TRAILING_ZONE_NAME = re.compile(r"\s([A-Z]{3,4})$")
+
+
+def _numeric_zone(value: str) -> str:
+    match = _TRAILING_ZONE_NAME.search(value)
+    if match and match.group(1) in _ZONE_NAMES:
+        return value[: match.start(1)] + _ZONE_NAMES[match.group(1)]
+    return value
+
+
 def _parse_time_zoned(value: str | None) -> tuple[datetime | None, bool]:
     """A feed or sitemap time in UTC, and whether it lacked a zone (then taken as UTC).
 
@@ -78,7 +98,7 @@ def _parse_time_zoned(value: str | None) -> tuple[datetime | None, bool]:
     """
     if not value or not value.strip():
         return None, False
-    value = value.strip()
+    value = _numeric_zone(value.strip())
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

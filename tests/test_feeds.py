@@ -193,3 +193,21 @@ def test_the_document_decides_the_format_not_the_registry_kind() -> None:
     assert (
         parse_discovery(feed, "https://x.org/s.xml", kind="sitemap").entries[0].url.endswith("/2")
     )
+
+
+@pytest.mark.parametrize(
+    ("stamp", "utc_hour"),
+    [("MSK", 15), ("+0300", 15), ("EET", 16), ("EEST", 15), ("GMT", 18)],
+)
+def test_named_zones_of_russian_and_ukrainian_feeds_are_not_taken_as_utc(
+    stamp: str, utc_hour: int
+) -> None:
+    body = (
+        '<rss version="2.0"><channel><title>t</title><item><title>a</title>'
+        "<link>https://example.org/a</link>"
+        f"<pubDate>Wed, 11 Feb 2026 18:40:00 {stamp}</pubDate></item></channel></rss>"
+    ).encode()
+    (entry,) = parse_discovery(body, "https://example.org/rss").entries
+    assert entry.published is not None
+    assert (entry.published.hour, entry.published.minute) == (utc_hour, 40)
+    assert not entry.published_without_zone
