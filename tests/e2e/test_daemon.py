@@ -4,7 +4,6 @@ signals, the run lock, a hanging crawl."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -81,6 +80,19 @@ def start(config: Path, *args: str, home: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+    )
+
+
+def run_cli(
+    config: Path, *args: str, home: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``peacewatch --config CONFIG ARGS`` to completion, as cron or a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "--config", str(config), *args],
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -213,13 +225,7 @@ def test_two_runs_at_once_the_second_refuses_with_its_own_exit_code(
             wait_for(
                 lambda: lock.exists() and "pid" in lock.read_text(), 30, "the first run's lock"
             )
-            second = subprocess.run(
-                [sys.executable, "-m", "scheduler.cli", "--config", str(config), "run", "--all"],
-                cwd=tmp_path,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+            second = run_cli(config, "run", "--all", home=tmp_path, timeout=60)
         finally:
             code, stderr = stop(first)
     assert second.returncode == 4
@@ -260,13 +266,7 @@ def test_a_second_daemon_on_the_same_database_refuses(
     try:
         lock = tmp_path / "data" / "peacewatch.daemon.lock"
         wait_for(lambda: lock.exists() and "pid" in lock.read_text(), 30, "the daemon's lock")
-        second = subprocess.run(
-            [sys.executable, "-m", "scheduler.cli", "--config", str(config), "daemon"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = run_cli(config, "daemon", home=tmp_path, timeout=60)
     finally:
         code, _ = stop(daemon)
     assert second.returncode == 4
@@ -278,35 +278,14 @@ def test_run_under_cron_is_quiet_and_only_crawls_what_is_due(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
     config = write_config(archive_server, tmp_path, outlets=("unian-ru",), interval=60)
-    env = {**os.environ}
-    first = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "--config", str(config), "run"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    first = run_cli(config, "run", home=tmp_path, timeout=120)
     assert first.returncode == 0, first.stderr
     assert first.stdout == ""  # not a terminal: nothing for cron to mail
-    second = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "--config", str(config), "run", "--verbose"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    second = run_cli(config, "run", "--verbose", home=tmp_path, timeout=120)
     assert second.returncode == 0
     assert "no source is due" in second.stdout
     assert len(finished_runs(tmp_path)) == 1
-    status = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "--config", str(config), "status", "--json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    status = run_cli(config, "status", "--json", home=tmp_path, timeout=60)
     (row,) = [json.loads(line) for line in status.stdout.splitlines()]
     assert row["source"] == "unian-ru" and row["state"] == "ok"
     assert row["articles_last_run"] > 0 and row["next_due"] > row["last_run"]

@@ -24,6 +24,7 @@ from tests.e2e.test_daemon import (
     finished_runs,
     hanging_source,
     query,
+    run_cli,
     start,
     stop,
     wait_for,
@@ -102,9 +103,6 @@ def test_run_and_daemon_cycles_take_turns_on_the_lock(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
     """A cron run while the daemon crawls: refused with exit 4, and the store stays whole."""
-    import subprocess
-    import sys
-
     (tmp_path / "static").mkdir()
     with MockServer(tmp_path / "static") as server:
         config = write_config(
@@ -123,13 +121,7 @@ def test_run_and_daemon_cycles_take_turns_on_the_lock(
                 60,
                 "a daemon cycle in progress",
             )
-            run = subprocess.run(
-                [sys.executable, "-m", "scheduler.cli", "--config", str(config), "run", "--all"],
-                cwd=tmp_path,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+            run = run_cli(config, "run", "--all", home=tmp_path, timeout=60)
         finally:
             code, _ = stop(daemon)
     assert run.returncode == 4, run.stderr
