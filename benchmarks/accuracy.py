@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.markdown import write_section
-from crawler.analysis import Analyzer
-from crawler.encoder import SentenceEncoder
-from scheduler.archive.articles import load_archive
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.encoder import SentenceEncoder
 from scheduler.config import ARCHIVE_DIR, load_config, read_analysis_data
 from scheduler.cycle import diff_params
-from scheduler.evaluate import evaluate, load_devset, score_rows
-from scheduler.evaluate_clusters import archive_docs, cluster_rows, devset_docs, evaluate_clusters
+from scheduler.demo.articles import load_archive
+from scheduler.evaluation.clusters import archive_docs, cluster_rows, devset_docs, evaluate_clusters
+from scheduler.evaluation.devset import evaluate, load_devset, score_rows
 
 
 def main(argv: list[str] | None = None) -> int:

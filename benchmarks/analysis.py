@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 
 from benchmarks.machine import machine_info
 from benchmarks.markdown import write_section
-from crawler.analysis import Analyzer
-from scheduler.archive.articles import load_archive
-from scheduler.archive.outlets import OUTLETS
+from crawler.analysis.analyzer import Analyzer
 from scheduler.config import ARCHIVE_DIR, load_config, read_analysis_data
+from scheduler.demo.articles import load_archive
+from scheduler.demo.outlets import OUTLETS
 
 
 def _text(blocks: list[str]) -> str:

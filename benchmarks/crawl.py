@@ -39,11 +39,11 @@ from benchmarks.markdown import table, write_section
 from benchmarks.replay import build_replay
 from crawler import settings as crawler_settings
 from crawler.job import CrawlJob
-from scheduler.archive.outlets import OUTLETS
-from scheduler.archive.server import ArchiveServer, ArchiveSite
 from scheduler.config import PROJECT_ROOT, load_config
 from scheduler.crawl import run_crawl
-from scheduler.demo import write_demo_config
+from scheduler.demo.outlets import OUTLETS
+from scheduler.demo.server import ArchiveServer, ArchiveSite
+from scheduler.demo.steps import write_demo_config
 
 #: Seconds kept in reserve for the second cycle and the report when deciding to repeat.
 RESERVE_S = 30.0

@@ -42,8 +42,8 @@ import numpy as np
 import storage.diff as diff_module
 from benchmarks.machine import machine_info
 from benchmarks.markdown import table, write_section
-from crawler.analysis import Analyzer
-from crawler.encoder import DIMENSIONS, SentenceEncoder
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.encoder import DIMENSIONS, SentenceEncoder
 from scheduler.config import PROJECT_ROOT, load_config, read_analysis_data
 from storage.db import open_db, write_transaction
 from storage.diff import DiffParams, decide_pending

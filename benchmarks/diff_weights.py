@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from crawler.analysis import Analyzer
-from crawler.encoder import SentenceEncoder
-from scheduler.archive.articles import load_archive
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.encoder import SentenceEncoder
 from scheduler.config import ARCHIVE_DIR, load_config, read_analysis_data
-from scheduler.evaluate import load_devset
-from scheduler.evaluate_clusters import ClusterDoc, archive_docs, devset_docs, store_labelled
+from scheduler.demo.articles import load_archive
+from scheduler.evaluation.clusters import ClusterDoc, archive_docs, devset_docs, store_labelled
+from scheduler.evaluation.devset import load_devset
 from storage.db import open_db
 from storage.diff import WEIGHTS, Claim, compare
 

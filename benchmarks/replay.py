@@ -12,10 +12,10 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from scheduler.archive.articles import ArchiveArticle, load_archive
-from scheduler.archive.outlets import OUTLETS
-from scheduler.archive.render import article_path
 from scheduler.config import ARCHIVE_DIR
+from scheduler.demo.articles import ArchiveArticle, load_archive
+from scheduler.demo.outlets import OUTLETS
+from scheduler.demo.render import article_path
 
 _MARKERS = ("{{related}}", "{{video}}")
 _MIN_PARAGRAPH = 40

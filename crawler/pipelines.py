@@ -14,8 +14,8 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.analysis import Analyzer
-from crawler.encoder import SentenceEncoder
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.encoder import SentenceEncoder
 from storage.crashpoints import crash_point
 from storage.db import StoreError, open_db
 from storage.models import Article, Report

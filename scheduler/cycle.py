@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.job import CrawlJob
-from scheduler.alerts import DeliveryReport, deliver_alerts
-from scheduler.atom import write_atom_feed
+from scheduler.alerts.atom import write_atom_feed
+from scheduler.alerts.delivery import DeliveryReport, deliver_alerts
 from scheduler.config import Config, read_analysis_data
 from scheduler.crawl import CrawlOutcome, run_crawl
 from scheduler.due import due_sources

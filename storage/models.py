@@ -128,7 +128,7 @@ class Report:
     start: int
     end: int
     speaker_resolution: str = "name"  # name | role | pronoun | unknown | continued
-    # language-independent claim features for the diff (crawler/claims.py)
+    # language-independent claim features for the diff (crawler/analysis/claims.py)
     entities: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     stems: list[str] = field(default_factory=list)

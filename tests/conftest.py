@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.archive.articles import ArchiveArticle, load_archive
-from scheduler.archive.server import ArchiveServer, ArchiveSite
 from scheduler.config import ARCHIVE_DIR, Config
-from scheduler.demo import demo_config
+from scheduler.demo.articles import ArchiveArticle, load_archive
+from scheduler.demo.server import ArchiveServer, ArchiveSite
+from scheduler.demo.steps import demo_config
 from storage.db import open_db
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

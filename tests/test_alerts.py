@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.alerts import deliver_alerts
-from scheduler.atom import ATOM, write_atom_feed
+from scheduler.alerts.atom import ATOM, write_atom_feed
+from scheduler.alerts.delivery import deliver_alerts
 from scheduler.config import AlertSettings, EmailSettings, LogChannelSettings
 from storage.diff import DiffParams, decide_pending
 from storage.models import Article, Report, Source
 from storage.outbox import due_alerts, mark_failed_attempt, queue_health_alert
 from storage.queries import save_article, upsert_sources
-from tests.test_email_sender import Recorder, free_port, settings_for, smtp_server
+from tests.test_email import Recorder, free_port, settings_for, smtp_server
 
 
 def _report(text: str, *, peace: bool = True, recap: bool = False) -> Report:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.analysis import Analyzer
-from scheduler.analyze_file import read_article
+from crawler.analysis.analyzer import Analyzer
 from scheduler.config import SEEDS_DIR, load_config, read_analysis_data
+from scheduler.evaluation.analyze_file import read_article
 
 SEED = SEEDS_DIR / "000_037014a95d8099d3.txt"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from scheduler.archive.articles import ArchiveArticle
-from scheduler.archive.outlets import OUTLETS
 from scheduler.config import SEEDS_DIR
+from scheduler.demo.articles import ArchiveArticle
+from scheduler.demo.outlets import OUTLETS
 from tests.conftest import SHARED
 
 SEED = "000_037014a95d8099d3.txt"

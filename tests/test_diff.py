@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from crawler.analysis import Analyzer
-from crawler.encoder import SentenceEncoder
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.encoder import SentenceEncoder
 from scheduler.config import load_config, read_analysis_data
 from storage.diff import Claim, DiffParams, compare, decide_pending
 from storage.models import Article, Source

@@ -24,14 +24,14 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from scheduler.config import EmailSettings, Secret
-from scheduler.senders.email import (
+from scheduler.alerts.email import (
     DeliveryError,
     build_message,
     message_id,
     sanitize_header,
     send_message,
 )
+from scheduler.config import EmailSettings, Secret
 
 SENDER = "peacewatch@example.org"
 RECIPIENT = "analyst@example.org"

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawler.speakers import Gazetteer, SpeakerTracker
+from crawler.analysis.speakers import Gazetteer, SpeakerTracker
 
 DATA = {
     "speakers": [

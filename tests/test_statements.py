@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.statements import Candidate, find_candidates
-from crawler.textspans import quote_spans
+from crawler.analysis.statements import Candidate, find_candidates
+from crawler.analysis.textspans import quote_spans
 
 
 def found(text: str) -> list[tuple[str, str, str, bool]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.topics import Lexicon
+from crawler.analysis.topics import Lexicon
 
 LEXICON = Lexicon.from_data(
     {

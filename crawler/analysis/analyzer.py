@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crawler.claims import claim_features
-from crawler.morphology import normalise_token, tokens
-from crawler.speakers import Gazetteer, Mention, SpeakerTracker
-from crawler.statements import Candidate, find_candidates
-from crawler.textspans import paragraphs
-from crawler.topics import Lexicon
+from crawler.analysis.claims import claim_features
+from crawler.analysis.morphology import normalise_token, tokens
+from crawler.analysis.speakers import Gazetteer, Mention, SpeakerTracker
+from crawler.analysis.statements import Candidate, find_candidates
+from crawler.analysis.textspans import paragraphs
+from crawler.analysis.topics import Lexicon
 from storage.models import Report
 
 MIN_STATEMENT_WORDS = 3

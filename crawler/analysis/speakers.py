@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crawler.morphology import nominative_name, normalise_token, tokens, word_forms
-from crawler.speech import is_speech_word
+from crawler.analysis.morphology import nominative_name, normalise_token, tokens, word_forms
+from crawler.analysis.speech import is_speech_word
 
 LANGS = ("en", "ru", "uk")
 PRONOUNS = {"он", "она", "він", "вона", "he", "she"}
@@ -176,7 +176,7 @@ _TITLE_WORDS = {
 
 def _looks_like_name(token: str, lang: str) -> bool:
     """A single capitalised word counts as an unknown person only if morphology says so."""
-    from crawler.morphology import analyzer
+    from crawler.analysis.morphology import analyzer
 
     if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", token):
         return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from crawler.morphology import normalise_token, word_forms
+from crawler.analysis.morphology import normalise_token, word_forms
 
 SPEECH_VERBS = {
     "ru": (

@@ -3,7 +3,8 @@
 Pure: text in, ``Candidate`` spans out. A candidate is what an analyst would underline: the
 words of the statement (``start``/``end`` into the article text), where the speaker is named
 (``speaker_start``/``speaker_end``), direct or indirect, and whether it is a recap. Who the
-speaker is gets decided by ``crawler.speakers``; what it is about by ``crawler.topics``.
+speaker is gets decided by ``crawler.analysis.speakers``; what it is about by
+``crawler.analysis.topics``.
 
 The rules are general grammar of news copy, not patterns of particular sentences:
 - a quotation (« », „ “, “ ”, " ", ‘ ’, or a paragraph opened by a dash) with a speech verb and
@@ -21,9 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.morphology import normalise_token, tokens
-from crawler.speech import OPINION_WORDS, is_speech_word
-from crawler.textspans import paragraphs, quote_spans, sentences
+from crawler.analysis.morphology import normalise_token, tokens
+from crawler.analysis.speech import OPINION_WORDS, is_speech_word
+from crawler.analysis.textspans import paragraphs, quote_spans, sentences
 
 COMPLEMENTIZERS = {"что", "чтобы", "що", "щоб", "that"}
 RECAP_STRONG = re.compile(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.morphology import normalise_token, tokens
+from crawler.analysis.morphology import normalise_token, tokens
 
 MAX_GAP = 3
 _KEY = 3  # letters of a prefix used as its index key

@@ -1,1 +1,2 @@
-"""Alert channels: each turns outbox payloads into a delivery (email, later others)."""
+"""Alerts (DESIGN §7): delivery from the outbox (``delivery``) and one module per channel —
+``log``, ``email`` (message building) with ``mailer`` (the SMTP transport), ``atom``."""

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from scheduler.alerts import email as email_channel
+from scheduler.alerts.log import write_alerts
 from scheduler.config import AlertSettings
-from scheduler.senders import email as email_channel
-from scheduler.senders.log import write_alerts
 from storage.crashpoints import crash_point
 from storage.outbox import (
     OutboxAlert,

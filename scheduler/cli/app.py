@@ -324,7 +324,7 @@ def backup(obj: Context, target: Path) -> None:
 )
 def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
     """Crawl the bundled offline archive on a loopback server, day 1 then day 2."""
-    from scheduler.demo import demo_config, start_archive
+    from scheduler.demo.steps import demo_config, start_archive
 
     storage_path = Path(db_path)
     demo_dir = storage_path.parent / "demo"
@@ -359,7 +359,7 @@ def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
 
 
 def _analyzer(config: Config):
-    from crawler.analysis import Analyzer
+    from crawler.analysis.analyzer import Analyzer
     from scheduler.config import read_analysis_data
 
     try:
@@ -384,7 +384,7 @@ def analyze(
     obj: Context, file: Path, as_json: bool, language: str | None, when: str | None
 ) -> None:
     """Print the attributed statements of one HTML or text FILE (for tuning)."""
-    from scheduler.analyze_file import read_article
+    from scheduler.evaluation.analyze_file import read_article
 
     analyzer = _analyzer(obj.config())
     try:
@@ -423,17 +423,17 @@ def analyze(
 @click.pass_obj
 def evaluate_command(obj: Context, as_json: bool, errors: bool, devset: Path | None) -> None:
     """Score statement, speaker and topic analysis on the labelled dev set."""
-    from crawler.encoder import SentenceEncoder
-    from scheduler.archive.articles import load_archive
+    from crawler.analysis.encoder import SentenceEncoder
     from scheduler.config import ARCHIVE_DIR
     from scheduler.cycle import diff_params
-    from scheduler.evaluate import evaluate, load_devset, score_rows
-    from scheduler.evaluate_clusters import (
+    from scheduler.demo.articles import load_archive
+    from scheduler.evaluation.clusters import (
         archive_docs,
         cluster_rows,
         devset_docs,
         evaluate_clusters,
     )
+    from scheduler.evaluation.devset import evaluate, load_devset, score_rows
 
     config = obj.config()
     analyzer = _analyzer(config)

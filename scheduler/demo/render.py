@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 
-from scheduler.archive.articles import ArchiveArticle
-from scheduler.archive.outlets import Outlet
+from scheduler.demo.articles import ArchiveArticle
+from scheduler.demo.outlets import Outlet
 
 _BOILERPLATE_CSS = "body{font-family:sans-serif}.cookie{position:fixed;bottom:0}"
 

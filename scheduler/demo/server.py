@@ -15,9 +15,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from scheduler.archive.articles import ArchiveArticle
-from scheduler.archive.outlets import OUTLETS, Outlet
-from scheduler.archive.render import article_path, render_feed, render_page
+from scheduler.demo.articles import ArchiveArticle
+from scheduler.demo.outlets import OUTLETS, Outlet
+from scheduler.demo.render import article_path, render_feed, render_page
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\nDisallow: /search\n"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scheduler.archive.articles import load_archive
-from scheduler.archive.server import ArchiveServer, ArchiveSite
 from scheduler.config import ARCHIVE_DIR, DEFAULT_REGISTRY, Config, load_config, load_sources
+from scheduler.demo.articles import load_archive
+from scheduler.demo.server import ArchiveServer, ArchiveSite
 
 DEFAULT_DEMO_PORT = 8765
 

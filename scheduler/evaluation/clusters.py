@@ -23,11 +23,11 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from crawler.analysis import Analyzer
-from crawler.encoder import SentenceEncoder
-from scheduler.archive.articles import ArchiveArticle
-from scheduler.archive.outlets import OUTLETS
-from scheduler.evaluate import Counts, DevArticle, GoldStatement, match_gold
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.encoder import SentenceEncoder
+from scheduler.demo.articles import ArchiveArticle
+from scheduler.demo.outlets import OUTLETS
+from scheduler.evaluation.devset import Counts, DevArticle, GoldStatement, match_gold
 from storage.db import open_db
 from storage.diff import DiffParams, decide_pending
 from storage.models import Article, Report, Source

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.analysis import Analyzer
+from crawler.analysis.analyzer import Analyzer
 from storage.models import Report
 
 

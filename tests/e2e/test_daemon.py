@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.archive.server import ArchiveServer
-from scheduler.demo import write_demo_config
+from scheduler.demo.server import ArchiveServer
+from scheduler.demo.steps import write_demo_config
 from storage.db import open_db
 from tests.faultserver import FaultServer
 

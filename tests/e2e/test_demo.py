@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.archive.outlets import OUTLETS
+from scheduler.demo.outlets import OUTLETS
 from storage.db import open_db
 
 pytestmark = pytest.mark.e2e

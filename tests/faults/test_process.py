@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.archive.server import ArchiveServer
 from scheduler.config import load_config
 from scheduler.daemon import Daemon
+from scheduler.demo.server import ArchiveServer
 from storage.db import open_db
 from storage.models import SourceRunStats
 from storage.queries import finish_run, start_run, upsert_sources

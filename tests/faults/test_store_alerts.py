@@ -26,8 +26,7 @@ from typing import Any
 import pytest
 import trustme
 
-from crawler.analysis import Analyzer
-from scheduler.archive.server import ArchiveServer
+from crawler.analysis.analyzer import Analyzer
 from scheduler.config import (
     AlertSettings,
     AnalysisSettings,
@@ -38,13 +37,14 @@ from scheduler.config import (
     read_analysis_data,
 )
 from scheduler.cycle import CycleReport, run_cycle
+from scheduler.demo.server import ArchiveServer
 from storage.crashpoints import CRASH_EXIT_CODE
 from storage.db import StoreError, open_db
 from storage.diff import DiffParams, decide_pending
 from storage.models import Article, Report, Source
 from storage.queries import save_article, upsert_sources
 from tests.e2e.test_daemon import write_config
-from tests.test_email_sender import (
+from tests.test_email import (
     PASSWORD,
     RECIPIENT,
     SENDER,
