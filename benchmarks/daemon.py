@@ -41,14 +41,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.test_email import Recorder, smtp_server
-
 from benchmarks.machine import machine_info
 from benchmarks.markdown import table, write_section
 from scheduler.config import ARCHIVE_DIR, PROJECT_ROOT
 from scheduler.demo.articles import ArchiveArticle, load_archive
 from scheduler.demo.server import ArchiveServer, ArchiveSite
 from tests.e2e.test_daemon import write_config
+from tests.smtpserver import Recorder, smtp_server
 
 MEMORY_OUTLET = "unian-en"  # one feed, 8 articles on day 1
 LATENCY_OUTLETS = ("unian-ru", "kyiv-independent", "interfax-ru")

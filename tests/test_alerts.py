@@ -16,7 +16,7 @@ from storage.diff import DiffParams, decide_pending
 from storage.models import Article, Report, Source
 from storage.outbox import due_alerts, mark_failed_attempt, queue_health_alert
 from storage.queries import save_article, upsert_sources
-from tests.test_email import Recorder, free_port, settings_for, smtp_server
+from tests.smtpserver import Recorder, free_port, settings_for, smtp_server
 
 
 def _report(text: str, *, peace: bool = True, recap: bool = False) -> Report:

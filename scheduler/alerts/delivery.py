@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler.alerts import email as email_channel
+from scheduler.alerts import mailer
 from scheduler.alerts.log import write_alerts
 from scheduler.config import AlertSettings
 from storage.crashpoints import crash_point
@@ -76,12 +77,10 @@ def _send(channel: str, payloads: list[dict[str, Any]], settings: AlertSettings)
         try:
             write_alerts(payloads, settings.log.path, sys.stderr if settings.log.stderr else None)
         except OSError as exc:
-            raise email_channel.DeliveryError(
-                f"cannot write alert log: {exc}", temporary=True
-            ) from exc
+            raise mailer.DeliveryError(f"cannot write alert log: {exc}", temporary=True) from exc
         return
     message = email_channel.build_message(payloads, settings.email)
-    refused = email_channel.send_message(message, settings.email)
+    refused = mailer.send_message(message, settings.email)
     for recipient, (code, reply) in refused.items():
         # accepted for the other recipients: the alert counts as sent, the refusal is logged
         log.warning("email: %s refused %s: %s %s", channel, recipient, code, reply[:200])
@@ -101,7 +100,7 @@ def deliver_alerts(db: Any, settings: AlertSettings) -> DeliveryReport:
             mark_sending(db, ids, message_id)
             try:
                 _send(channel, payloads, settings)
-            except email_channel.DeliveryError as exc:
+            except mailer.DeliveryError as exc:
                 failed = mark_failed_attempt(
                     db,
                     ids,

@@ -44,7 +44,7 @@ from storage.diff import DiffParams, decide_pending
 from storage.models import Article, Report, Source
 from storage.queries import save_article, upsert_sources
 from tests.e2e.test_daemon import write_config
-from tests.test_email import (
+from tests.smtpserver import (
     PASSWORD,
     RECIPIENT,
     SENDER,
