@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.encoder import SentenceEncoder
+from crawler.reports import to_reports
 from storage.crashpoints import crash_point
 from storage.db import StoreError, open_db
 from storage.models import Article, Report
@@ -63,14 +64,10 @@ class ArticleAnalysis:
 
     def __call__(self, article: Article) -> list[Report]:
         published = datetime.fromisoformat(article.published_at).date()
-        reports = self.analyzer.analyze(
+        findings = self.analyzer.analyze(
             article.text, language=article.language, published=published, title=article.title
         )
-        if self.encoder is not None and reports:
-            vectors = self.encoder.encode([report.text for report in reports])
-            for report, vector in zip(reports, vectors, strict=True):
-                report.embedding = vector
-        return reports
+        return to_reports(findings, self.encoder)
 
 
 _worker_analysis: ArticleAnalysis | None = None

@@ -1,7 +1,7 @@
 """One article in, its reports out: statements found, speakers resolved, topic scored.
 
-Pure: ``Analyzer(gazetteer, lexicon).analyze(text, language=…, published=…)``; the crawl
-pipeline, ``peacewatch analyze`` and ``peacewatch eval`` all call this one function.
+Pure: ``Analyzer(gazetteer, lexicon).analyze(text, language=…, published=…)`` gives ``Finding``s;
+the crawl pipeline, ``peacewatch analyze`` and ``peacewatch eval`` all call this one function.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from datetime import date
 from typing import Any
 
 from crawler.analysis.claims import claim_features
+from crawler.analysis.finding import Finding
 from crawler.analysis.morphology import normalise_token, tokens
 from crawler.analysis.speakers import Gazetteer, Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
 from crawler.analysis.textspans import paragraphs
 from crawler.analysis.topics import Lexicon
-from storage.models import Report
 
 MIN_STATEMENT_WORDS = 3
 CONTEXT_WEIGHT = 0.5
@@ -46,7 +46,7 @@ class Analyzer:
 
     def analyze(
         self, text: str, *, language: str, published: date | None = None, title: str = ""
-    ) -> list[Report]:
+    ) -> list[Finding]:
         tracker = SpeakerTracker(self.gazetteer, language, published)
         names = self._named_people(text, tracker)
         spans = paragraphs(text)
@@ -55,8 +55,8 @@ class Analyzer:
         paragraph_scores = [self.lexicon.score(text[a:b]).score for a, b in spans]
         about = [score >= self.lexicon.threshold for score in paragraph_scores]
         article_about_talks = bool(about) and sum(about) / len(about) >= self.article_share
-        reports: list[Report] = []
-        last: tuple[Candidate, Report] | None = None
+        reports: list[Finding] = []
+        last: tuple[Candidate, Finding] | None = None
         for candidate in find_candidates(text, title):
             statement = text[candidate.start : candidate.end].strip(" ,.:;\n")
             if len(tokens(statement)) < MIN_STATEMENT_WORDS:
@@ -73,7 +73,7 @@ class Analyzer:
                 if bonus:
                     score.score = round(score.score + bonus, 3)
                     score.concepts.append("context")
-            report = Report(
+            report = Finding(
                 speaker=mention.name,
                 speaker_as_written=mention.as_written.strip(),
                 kind=candidate.kind,
@@ -133,7 +133,7 @@ class Analyzer:
         candidate: Candidate,
         tracker: SpeakerTracker,
         names: list[tuple[int, Mention]],
-        last: tuple[Candidate, Report] | None,
+        last: tuple[Candidate, Finding] | None,
         paragraph_ends: dict[int, int],
     ) -> Mention | None:
         if candidate.continues:

@@ -25,6 +25,7 @@ from typing import Any
 
 from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.encoder import SentenceEncoder
+from crawler.reports import to_reports
 from scheduler.demo.articles import ArchiveArticle
 from scheduler.demo.outlets import OUTLETS
 from scheduler.evaluation.devset import Counts, DevArticle, GoldStatement, match_gold
@@ -191,16 +192,13 @@ def store_labelled(
     aligned: dict[tuple[int, int], str] = {}
     for article in docs:
         published = article.published.astimezone(UTC) if article.published else None
-        reports = analyzer.analyze(
+        findings = analyzer.analyze(
             article.text,
             language=article.language,
             published=published.date() if published else None,
             title=article.title,
         )
-        if encoder is not None and reports:
-            vectors = encoder.encode([r.text for r in reports])
-            for report, vector in zip(reports, vectors, strict=True):
-                report.embedding = vector
+        reports = to_reports(findings, encoder)
         when = (published or datetime.now(UTC)).isoformat(timespec="seconds")
         article_id = save_article(
             db,

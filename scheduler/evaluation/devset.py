@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from crawler.analysis.analyzer import Analyzer
-from storage.models import Report
 
 
 @dataclass
@@ -142,7 +142,16 @@ def load_devset(root: Path) -> list[DevArticle]:
     return articles
 
 
-def match_gold(gold: GoldStatement, text: str, reports: list[Report]) -> Report | None:
+class Span(Protocol):
+    start: int
+    end: int
+
+
+S = TypeVar("S", bound=Span)
+
+
+def match_gold(gold: GoldStatement, text: str, reports: Sequence[S]) -> S | None:
+    """The report (a finding or a stored report) that covers the label's evidence."""
     position = text.find(gold.evidence)
     if position < 0:
         return None
