@@ -3,9 +3,10 @@
 Every labelled article of the dev set and of the demo archive is analysed, stored and aligned
 with its labels as ``peacewatch eval`` does; every pair of aligned reports by one speaker that
 the diff could compare (within the window, or a recap) becomes one example, its features as
-``storage.diff.compare`` computes them, its answer whether the labels say "same statement".
-A logistic regression (plain gradient descent, both sets weighted equally) gives the weights;
-they are printed for a person to round into ``storage/diff.py`` — never applied automatically.
+``storage.match_score.compare`` computes them, its answer whether the labels say "same
+statement". A logistic regression (plain gradient descent, both sets weighted equally) gives
+the weights; they are printed for a person to round into ``storage/match_score.py`` — never
+applied automatically.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from scheduler.demo.articles import load_archive
 from scheduler.evaluation.clusters import ClusterDoc, archive_docs, devset_docs, store_labelled
 from scheduler.evaluation.devset import load_devset
 from storage.db import open_db
-from storage.diff import WEIGHTS, Claim, compare
+from storage.match_score import WEIGHTS, Claim, compare
 
 WINDOW_HOURS = 72
 

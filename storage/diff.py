@@ -1,12 +1,11 @@
 """The diff: every new report joins the statement it renders, or becomes a new statement.
 
-One real-world utterance is reported by many outlets in three languages, in different words,
-and repeated as background for months. A report is compared only with statements of the same
-speaker said close to it in time (an index on ``(speaker, said_at)`` finds them; recaps look
-further back). Within that small set, claims are compared on what survives translation — the
-encoder's cosine (ru/en), shared word stems (same language, or ru↔uk), the lexicon's concepts,
-named entities and numbers — and the report joins the best statement scoring above a
-threshold. Every decision is stored with its score and the features that made it.
+This module is the diff's SQL: it reads the undecided reports, one article per transaction,
+and looks up the candidates, the statements of the same speaker said close to a report in time
+(an index on ``(speaker, said_at)`` finds them; recaps look further back), reading at most a
+few reports of each. ``storage.match_score`` scores the pairs, a pure function; the report
+joins the best statement scoring above the threshold, or becomes a new one, and every decision
+is stored with its score and the features that made it.
 
 A new statement about peace talks queues one alert per channel in the same transaction, so a
 crash can never leave a statement without its alert or an alert without its statement.
@@ -15,39 +14,17 @@ crash can never leave a statement without its alert or an alert without its stat
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 from sqlite_utils import Database
 
 from storage.db import write_transaction
+from storage.match_score import THRESHOLD, Claim, Match, Pair, choose, parse_time
 from storage.queries import utc_now
 
-#: The encoder's languages among ours; Ukrainian is not one of them (DESIGN §12).
-ENCODER_LANGUAGES = frozenset({"ru", "en"})
-#: Language pairs whose word stems are comparable (ru↔uk share many roots once folded).
-STEM_PAIRS = frozenset({frozenset({"ru", "uk"})})
-#: A logistic model of "same statement?" over the evidence two reports share. The weights were
-#: fitted on 11k labelled same-speaker pairs — the dev set's (claims) and the demo archive's
-#: (occasions), balanced — by ``python -m benchmarks.diff_weights``, and rounded. Every
-#: contribution is stored with the decision, so ``peacewatch show`` can say why.
-WEIGHTS = {
-    "cosine": 3.5,  # encoder cosine, both languages the encoder knows (or the same language)
-    "cosine_uk": 5.0,  # encoder cosine with Ukrainian on one side: lower values, still telling
-    "words": 1.8,  # shared word stems (same language, or ru↔uk), 2×Dice capped at 1
-    "concepts": 1.8,  # Jaccard of the lexicon's concepts
-    "entities": 0.7,  # Jaccard of the people and bodies named
-    "numbers": 5.0,  # Jaccard of the numbers
-    "numbers_differ": -1.5,  # both carry numbers, none shared
-    "hours_apart": -3.0,  # log(1 + hours) / log(1 + 72): far apart in time, less likely one
-    "same_article": -2.0,  # one article rarely renders one utterance twice…
-    "continues": 1.2,  # …except as the same speaker's very next report: one set of remarks
-}
-BIAS = -1.2
 #: Statements compared at most on each side of a report's time (nearest first); a recap looks
 #: further back, at more of them. Beyond these, a speaker quoted this often within the window
 #: is assumed to be saying something else: a bounded cost per decision, whatever the store.
@@ -56,8 +33,6 @@ MAX_CANDIDATES_RECAP = 120
 #: Reports of one candidate statement compared at most (the earliest ones): a statement carried
 #: by dozens of outlets is recognised by its first few renderings as well as by all of them.
 MAX_REPORTS_PER_STATEMENT = 6
-#: With more candidate statements than this, only a shortlist gets the full comparison.
-SHORTLIST_STATEMENTS = 8
 #: Decoded claims kept between decisions (a candidate's reports recur for every new report).
 CLAIM_CACHE_SIZE = 20000
 
@@ -66,100 +41,9 @@ CLAIM_CACHE_SIZE = 20000
 class DiffParams:
     window_hours: float = 72
     recap_window_days: float = 400
-    threshold: float = 0.5
+    threshold: float = THRESHOLD
     use_embeddings: bool = True
     channels: tuple[str, ...] = ()
-
-
-@dataclass
-class Claim:
-    """What the diff compares: one report's language, features and vector."""
-
-    report_id: int
-    language: str
-    concepts: frozenset[str]
-    entities: frozenset[str]
-    numbers: frozenset[str]
-    stems: frozenset[str]
-    vector: np.ndarray | None = None
-    article_id: int = 0
-    published: datetime | None = None
-    position: int = -1
-    recap: bool = False
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any], use_embeddings: bool = True) -> Claim:
-        claim = json.loads(row["claim"] or "{}")
-        concepts = {
-            c for c in json.loads(row["topic_concepts"] or "[]") if c != "context" and c[:1] != "-"
-        }
-        vector = None
-        if use_embeddings and row.get("embedding"):
-            vector = np.frombuffer(row["embedding"], dtype=np.float16).astype(np.float32)
-        return cls(
-            report_id=row["id"],
-            language=row["language"],
-            concepts=frozenset(concepts),
-            entities=frozenset(claim.get("entities", ())),
-            numbers=frozenset(claim.get("numbers", ())),
-            stems=frozenset(claim.get("stems", ())),
-            vector=vector,
-            article_id=row.get("article_id", 0),
-            position=row.get("position", -1),
-            recap=bool(row.get("recap", False)),
-            published=_parse_time(row["published_at"]) if row.get("published_at") else None,
-        )
-
-
-@dataclass
-class Match:
-    score: float
-    parts: dict[str, float] = field(default_factory=dict)
-    shared: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a | b else 0.0
-
-
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
-
-
-def compare(report: Claim, other: Claim) -> Match:
-    """How likely two reports render one utterance (0–1), with each piece of evidence's part."""
-    features: dict[str, float] = {}
-    shared: dict[str, list[str]] = {}
-    languages = {report.language, other.language}
-    if report.vector is not None and other.vector is not None:
-        cosine = round(float(np.dot(report.vector, other.vector)), 3)
-        features[
-            "cosine" if languages <= ENCODER_LANGUAGES or len(languages) == 1 else "cosine_uk"
-        ] = cosine
-    stems_comparable = len(languages) == 1 or frozenset(languages) in STEM_PAIRS
-    if stems_comparable and report.stems and other.stems:
-        features["words"] = min(1.0, 2 * _dice(report.stems, other.stems))
-        if report.stems & other.stems:
-            shared["words"] = sorted(report.stems & other.stems)
-    for name in ("concepts", "entities", "numbers"):
-        mine, theirs = getattr(report, name), getattr(other, name)
-        if mine and theirs:
-            features[name] = _jaccard(mine, theirs)
-            if mine & theirs:
-                shared[name] = sorted(mine & theirs)
-    if report.numbers and other.numbers and not report.numbers & other.numbers:
-        features["numbers_differ"] = 1.0
-    if report.published is not None and other.published is not None:
-        hours = abs((report.published - other.published).total_seconds()) / 3600
-        features["hours_apart"] = min(1.0, math.log1p(hours) / math.log1p(72))
-    if report.article_id and report.article_id == other.article_id:
-        features["same_article"] = 1.0
-        if abs(report.position - other.position) == 1 and report.recap == other.recap:
-            features["continues"] = 1.0
-    parts = {name: round(WEIGHTS[name] * value, 3) for name, value in features.items()}
-    logit = BIAS + sum(parts.values())
-    score = 1 / (1 + math.exp(-logit))
-    return Match(round(score, 3), parts, shared)
 
 
 @dataclass
@@ -186,10 +70,6 @@ _REPORT_COLUMNS = """
     r.about_peace_talks, r.topic_score, r.topic_concepts, r.topic_terms, r.claim, r.embedding,
     a.language, a.source_id, a.url, a.title, a.published_at, a.fetched_at
 """
-
-
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _iso(value: datetime) -> str:
@@ -240,7 +120,7 @@ def _candidates(db: Database, report: dict[str, Any], params: DiffParams) -> lis
     Two range reads of the ``(speaker, said_at)`` index, each stopping after ``limit`` rows:
     the cost of a decision does not grow with the store, nor with how often a speaker talks.
     """
-    when = _parse_time(report["published_at"])
+    when = parse_time(report["published_at"])
     after = timedelta(hours=params.window_hours)
     before = timedelta(days=params.recap_window_days) if report["recap"] else after
     limit = MAX_CANDIDATES_RECAP if report["recap"] else MAX_CANDIDATES_EACH_SIDE
@@ -289,31 +169,6 @@ def _claim(row: dict[str, Any], params: DiffParams, cache: dict[int, Claim] | No
     return claim
 
 
-def _shortlist(claim: Claim, pairs: list[tuple[int, int, Claim]]) -> list[tuple[int, int, Claim]]:
-    """The candidates worth a full comparison, when there are many: the statements whose
-    reports are nearest by the encoder (one matrix product for all), and any that shares a
-    number or a named entity with the report or stands in its article — the evidence that
-    carries Ukrainian, where the encoder is weak."""
-    statements = {statement_id for statement_id, _, _ in pairs}
-    if len(statements) <= SHORTLIST_STATEMENTS or claim.vector is None:
-        return pairs
-    with_vectors = [(sid, other.vector) for sid, _, other in pairs if other.vector is not None]
-    nearest: dict[int, float] = {}
-    if with_vectors:
-        cosines = np.stack([vector for _, vector in with_vectors]) @ claim.vector
-        for (statement_id, _), cosine in zip(with_vectors, cosines, strict=True):
-            nearest[statement_id] = max(nearest.get(statement_id, -1.0), float(cosine))
-    keep = set(sorted(nearest, key=nearest.__getitem__, reverse=True)[:SHORTLIST_STATEMENTS])
-    for statement_id, _, other in pairs:
-        if (
-            claim.numbers & other.numbers
-            or claim.entities & other.entities
-            or claim.article_id == other.article_id
-        ):
-            keep.add(statement_id)
-    return [pair for pair in pairs if pair[0] in keep]
-
-
 def best_match(
     db: Database,
     report: dict[str, Any],
@@ -323,31 +178,15 @@ def best_match(
     """The statement this report most likely renders, with the evidence, or None."""
     candidates = _candidates(db, report, params)
     claim = Claim.from_row(report, params.use_embeddings)
-    best: tuple[int, Match, int] | None = None
-    runner_up = 0.0
     per_statement: dict[int, int] = {}
-    pairs: list[tuple[int, int, Claim]] = []
+    pairs: list[Pair] = []
     for row in _candidate_reports(db, (c["id"] for c in candidates)):
         statement_id = row["statement_id"]
         per_statement[statement_id] = per_statement.get(statement_id, 0) + 1
         if per_statement[statement_id] <= MAX_REPORTS_PER_STATEMENT:
             pairs.append((statement_id, row["id"], _claim(row, params, cache)))
-    scores: dict[int, float] = {}
-    for statement_id, report_id, other in _shortlist(claim, pairs):
-        match = compare(claim, other)
-        scores[statement_id] = max(scores.get(statement_id, 0.0), match.score)
-        if best is None or match.score > best[1].score:
-            best = (statement_id, match, report_id)
-    if best is not None:
-        runner_up = max((s for sid, s in scores.items() if sid != best[0]), default=0.0)
-    info: dict[str, Any] = {"candidates": len(candidates), "runner_up": round(runner_up, 3)}
-    if best is None or best[1].score < params.threshold:
-        if best is not None:
-            info["best_score"] = best[1].score
-            info["best_statement"] = best[0]
-        return None, None, info
-    info["best_report"] = best[2]
-    return best[0], best[1], info
+    statement_id, match, info = choose(claim, pairs, params.threshold)
+    return statement_id, match, {"candidates": len(candidates), **info}
 
 
 def decide_report(

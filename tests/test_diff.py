@@ -10,8 +10,10 @@ import pytest
 
 from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.encoder import SentenceEncoder
+from crawler.reports import to_reports
 from scheduler.config import load_config, read_analysis_data
-from storage.diff import Claim, DiffParams, compare, decide_pending
+from storage.diff import DiffParams, decide_pending
+from storage.match_score import Claim, compare
 from storage.models import Article, Source
 from storage.queries import save_article, upsert_sources
 
@@ -42,12 +44,11 @@ def store(db, analyzer: Analyzer, encoder: SentenceEncoder):
 
     def save(source: str, published: str, text: str, title: str = "") -> int:
         language = next(s.language for s in SOURCES if s.id == source)
-        reports = analyzer.analyze(
+        findings = analyzer.analyze(
             text, language=language, published=date.fromisoformat(published[:10]), title=title
         )
-        assert reports, f"no statement found in {text!r}"
-        for report, vector in zip(reports, encoder.encode([r.text for r in reports]), strict=True):
-            report.embedding = vector
+        assert findings, f"no statement found in {text!r}"
+        reports = to_reports(findings, encoder)
         digest = hashlib.sha1(f"{source}{published}{text}".encode()).hexdigest()[:12]
         article_id = save_article(
             db,

@@ -4,7 +4,7 @@ Outlets translate and re-word each other, so two reports of one utterance may sh
 words. What survives translation: the people and bodies it names (canonical gazetteer names),
 its numbers (314 prisoners, 20 points), the lexicon's concepts, and — between Russian and
 Ukrainian — many word stems once the alphabets are folded together. The diff
-(``storage/diff.py``) compares these; the sentence encoder adds a vector for ru/en.
+(``storage/match_score.py``) compares these; the sentence encoder adds a vector for ru/en.
 """
 
 from __future__ import annotations
