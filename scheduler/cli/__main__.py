@@ -1,5 +1,5 @@
 """``python -m scheduler.cli``: the command line, as the ``peacewatch`` script runs it."""
 
-from scheduler.cli.app import main
+from scheduler.cli import main
 
 main()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from scheduler.config import ARCHIVE_DIR, DEFAULT_REGISTRY, Config, load_config, load_sources
+from scheduler.cycle import CycleReport, run_cycle
 from scheduler.demo.articles import load_archive
 from scheduler.demo.server import ArchiveServer, ArchiveSite
 
@@ -84,3 +88,21 @@ def write_demo_config(site: ArchiveSite, directory: Path, storage_path: Path) ->
 
 def demo_config(site: ArchiveSite, directory: Path, storage_path: Path) -> Config:
     return load_config(write_demo_config(site, directory, storage_path))
+
+
+def crawl_days(site: ArchiveSite, config: Config) -> Iterator[tuple[int, CycleReport]]:
+    """Serve the archive day by day, one cycle of the real pipeline per day."""
+    for day in range(1, site.max_day + 1):
+        site.day = day
+        yield day, run_cycle(config, trigger="demo")
+
+
+def wait_for_stop() -> None:
+    """Block until SIGTERM or Ctrl-C."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass

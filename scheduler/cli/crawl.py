@@ -1,0 +1,145 @@
+"""Crawling and scheduling: ``run`` (one cycle, for cron), ``daemon``, ``status``, ``backup``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from scheduler.cli.app import (
+    EXIT_ALL_SOURCES_FAILED,
+    EXIT_LOCK_HELD,
+    EXIT_SIGNALLED,
+    Context,
+    echo_rows,
+    read_store,
+    setup_logging,
+    store_error,
+)
+from scheduler.cli.render import echo_cycle, echo_problems, status_table
+from scheduler.lock import LockHeld
+from storage.db import StoreError
+
+
+@click.command()
+@click.option("--source", "source_ids", multiple=True, help="Crawl only this source (repeatable).")
+@click.option("--all", "all_sources", is_flag=True, help="Every enabled source, due or not.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    help="Wait this long for another run's lock (default: [schedule] lock_wait_seconds).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Print the table even when not on a terminal.")
+@click.pass_obj
+def run(
+    obj: Context,
+    source_ids: tuple[str, ...],
+    all_sources: bool,
+    wait_seconds: float | None,
+    verbose: bool,
+) -> None:
+    """Run one cycle over the sources that are due, and exit (for cron).
+
+    Quiet when all went well and stdout is not a terminal (cron mails nothing); problems are
+    one line each on stderr.
+    """
+    from scheduler.cron import pick_sources, run_once
+
+    config = obj.config()
+    interactive = sys.stdout.isatty() or verbose
+    setup_logging(verbose)
+    try:
+        sources = pick_sources(config, source_ids)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+    def starting(count: int) -> None:
+        if interactive:
+            click.echo(f"crawling {count} source(s)…", err=True)
+
+    wait = config.schedule.lock_wait_seconds if wait_seconds is None else wait_seconds
+    try:
+        done = run_once(
+            config,
+            sources,
+            due_only=not (all_sources or source_ids),
+            wait_seconds=wait,
+            on_start=starting,
+        )
+    except LockHeld as exc:
+        click.echo(f"peacewatch run: {exc}; not running", err=True)
+        sys.exit(EXIT_LOCK_HELD)
+    except StoreError as exc:
+        store_error(exc)
+    if done.stopped_by is not None:
+        click.echo(
+            f"peacewatch run: stopped by {done.stopped_by.name}; what was stored is kept, "
+            "the rest is decided and alerted by the next run",
+            err=True,
+        )
+        sys.exit(EXIT_SIGNALLED[done.stopped_by])
+    if done.report is None:
+        if interactive:
+            click.echo("no source is due (use --all to crawl every source now)")
+        return
+    if interactive:
+        echo_cycle(done.report, "cycle")
+    else:
+        echo_problems(done.report)
+    if done.report.all_failed:
+        click.echo("error: every source failed", err=True)
+        sys.exit(EXIT_ALL_SOURCES_FAILED)
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every cycle (INFO), not only problems.")
+@click.pass_obj
+def daemon(obj: Context, verbose: bool) -> None:
+    """Run cycles on the sources' schedules until SIGTERM or Ctrl-C."""
+    from scheduler.daemon import Daemon
+
+    config = obj.config()
+    setup_logging(True if verbose else sys.stderr.isatty())
+    logging.getLogger("peacewatch").setLevel(logging.INFO)
+    try:
+        Daemon(config).run()
+    except LockHeld as exc:
+        click.echo(f"peacewatch daemon: {exc}; not starting", err=True)
+        sys.exit(EXIT_LOCK_HELD)
+    except StoreError as exc:
+        store_error(exc)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@click.pass_obj
+def status(obj: Context, as_json: bool) -> None:
+    """Per source: last run, next due, articles, reports, new statements, errors, health."""
+    from scheduler.status import source_status
+
+    config = obj.config()
+    rows = read_store(config, lambda db: source_status(db, config))
+    echo_rows(rows, as_json, status_table)
+
+
+@click.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup(obj: Context, target: Path) -> None:
+    """Write a consistent copy of the database to TARGET, safely while it is in use."""
+    from storage.db import backup_database
+
+    config = obj.config()
+    if target.exists():
+        raise click.UsageError(f"{target} exists; give a new file name")
+    try:
+        pages = backup_database(config.storage_path, target)
+    except StoreError as exc:
+        store_error(exc)
+    click.echo(f"backed up {config.storage_path} to {target} ({pages} pages)")
+
+
+COMMANDS = (run, daemon, status, backup)

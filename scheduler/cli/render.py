@@ -1,0 +1,166 @@
+"""What the commands print: a cycle's summary, the status table, statements and reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from scheduler.cycle import CycleReport
+from scheduler.output import alert_summary, run_table, shorten, table
+
+
+def echo_cycle(report: CycleReport, title: str) -> None:
+    click.echo(
+        f"{title}: run {report.run_id} {report.status}, {report.articles_new} new "
+        f"articles in {report.duration_s:.1f} s"
+    )
+    click.echo(run_table(report.stats))
+    if report.error:
+        click.echo(f"error: {report.error}", err=True)
+    if report.diff is not None and report.delivery is not None:
+        click.echo(
+            f"diff: {report.diff.reports_decided} reports decided, "
+            f"{report.diff.statements_new} new statements, {report.diff.alerts_queued} alerts "
+            f"queued; delivery: {report.delivery.sent} sent, {report.delivery.retrying} to "
+            f"retry, {report.delivery.failed} failed"
+        )
+        for error in report.delivery.errors:
+            click.echo(f"alert delivery: {error}", err=True)
+
+
+def echo_problems(report: CycleReport) -> None:
+    """Cron mode: one line on stderr per problem, nothing else."""
+    for stats in report.stats:
+        if stats.failed:
+            click.echo(f"peacewatch: {stats.source_id} failed: {stats.error_text}", err=True)
+    for error in report.delivery.errors if report.delivery else []:
+        click.echo(f"peacewatch: alert delivery: {error}", err=True)
+    for change in report.health:
+        click.echo(
+            f"peacewatch: source {change['source_id']} {change['state']}: {change['reason']}",
+            err=True,
+        )
+
+
+def echo_alerts(report: CycleReport) -> None:
+    delivered = report.delivery.delivered if report.delivery else []
+    click.echo(f"alerts raised: {len(delivered)}")
+    for payload in delivered:
+        click.echo(alert_summary(payload))
+
+
+def _minute(value: str | None) -> str:
+    return (value or "")[:16].replace("T", " ")
+
+
+def status_table(rows: list[dict[str, Any]]) -> str:
+    return table(
+        (
+            "source",
+            "state",
+            "last run",
+            "status",
+            "next due",
+            "new",
+            "reports",
+            "statements",
+            "errors",
+            "last error",
+        ),
+        [
+            (
+                r["source"],
+                r["state"] if r["enabled"] else "disabled",
+                _minute(r["last_run"]),
+                r["last_status"] or "",
+                _minute(r["next_due"]),
+                r["articles_last_run"],
+                r["reports_last_run"],
+                r["new_statements_last_run"],
+                r["errors_last_run"],
+                shorten(r["state_reason"] or r["last_error"] or "", 60),
+            )
+            for r in rows
+        ],
+    )
+
+
+def statements_table(rows: list[dict[str, Any]]) -> str:
+    return table(
+        ("id", "said (UTC)", "speaker", "lang", "outlets", "peace", "alerted", "text"),
+        [
+            (
+                r["id"],
+                _minute(r["said_at"]),
+                r["speaker"],
+                r["language"],
+                r["outlet_count"],
+                "yes" if r["about_peace_talks"] else "",
+                {True: "yes", False: "pending", None: ""}[r["alerted"]],
+                shorten(r["text"], 70),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _why(report: dict[str, Any]) -> str:
+    why = report["why"]
+    if why.get("decision") == "joined":
+        parts = ", ".join(f"{k} {v}" for k, v in why.get("parts", {}).items())
+        return f"joined, score {why['score']} ({parts})"
+    return f"created it ({why.get('candidates', 0)} candidates)"
+
+
+def statement_detail(statement: dict[str, Any]) -> str:
+    lines = [
+        f"statement {statement['id']}: {statement['speaker']} "
+        f"(as written: {statement['speaker_as_written']})",
+        f"  {statement['text']}",
+        f"  said {statement['said_at']}, {statement['kind']}, {statement['language']}; "
+        f"{statement['report_count']} reports in {statement['outlet_count']} outlets "
+        f"({', '.join(statement['languages'])}); about peace talks: "
+        f"{'yes' if statement['about_peace_talks'] else 'no'}"
+        + ("; first seen through a recap" if statement["first_seen_via_recap"] else ""),
+        f"  first: {statement['first_outlet']} {statement['first_url']}",
+    ]
+    if statement["topic_terms"]:
+        lines.append(
+            f"  terms: {', '.join(statement['topic_terms'])} (score {statement['topic_score']})"
+        )
+    for alert in statement["alerts"]:
+        lines.append(
+            f"  alert {alert['channel']}: {alert['status']}"
+            + (f" ({alert['last_error']})" if alert["last_error"] else "")
+        )
+    rows = [
+        (
+            r["outlet"],
+            r["language"],
+            _minute(r["published"]),
+            r["kind"],
+            "recap" if r["recap"] else "",
+            _why(r),
+            r["url"],
+        )
+        for r in statement["reports"]
+    ]
+    lines.append(table(("outlet", "lang", "published", "kind", "recap", "why", "url"), rows))
+    return "\n".join(lines)
+
+
+def analysis_table(reports: list[Any]) -> str:
+    rows = [
+        (
+            r.speaker,
+            r.speaker_as_written[:24],
+            r.kind,
+            "recap" if r.recap else "",
+            "yes" if r.about_peace_talks else "",
+            f"{r.topic_score:g}",
+            r.text[:70],
+        )
+        for r in reports
+    ]
+    return table(("speaker", "as written", "kind", "recap", "peace", "score", "text"), rows)

@@ -1,0 +1,83 @@
+"""Reading the store: ``statements`` (list, search, filter) and ``show`` (one statement)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from scheduler.cli.app import Context, echo_rows, read_store
+from scheduler.cli.render import statement_detail, statements_table
+from scheduler.output import json_line
+
+
+def _since(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO time)") from exc
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.isoformat(timespec="seconds")
+
+
+@click.command()
+@click.option(
+    "--new",
+    is_flag=True,
+    help="Only peace-talk statements not alerted yet or alerted by the last run.",
+)
+@click.option("--speaker", help="Speaker name (canonical or as written; part of it is enough).")
+@click.option("--since", help="Said on or after this date (YYYY-MM-DD or ISO time, UTC).")
+@click.option("--search", help="Full-text search in the statement's words (any language).")
+@click.option("--peace", "peace_only", is_flag=True, help="Only statements about peace talks.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per statement.")
+@click.pass_obj
+def statements(
+    obj: Context,
+    new: bool,
+    speaker: str | None,
+    since: str | None,
+    search: str | None,
+    peace_only: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List statements, newest first."""
+    from storage.statements import StatementFilter, list_statements
+
+    rows = read_store(
+        obj.config(),
+        lambda db: list_statements(
+            db,
+            StatementFilter(
+                new=new,
+                speaker=speaker,
+                since=_since(since),  # read after the database is found, as before
+                search=search,
+                peace_only=peace_only,
+                limit=limit,
+            ),
+        ),
+    )
+    echo_rows(rows, as_json, statements_table)
+
+
+@click.command()
+@click.argument("statement_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The statement and its reports as JSON.")
+@click.pass_obj
+def show(obj: Context, statement_id: int, as_json: bool) -> None:
+    """One statement with every report of it and why each joined."""
+    from storage.statements import get_statement
+
+    statement = read_store(obj.config(), lambda db: get_statement(db, statement_id))
+    if statement is None:
+        raise click.ClickException(f"no statement {statement_id}")
+    click.echo(json_line(statement) if as_json else statement_detail(statement))
+
+
+COMMANDS = (statements, show)
