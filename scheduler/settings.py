@@ -1,0 +1,172 @@
+"""The configuration as the program receives it: frozen dataclasses, one per section of
+``peacewatch.toml``, built and checked by ``scheduler.config`` (the only reader of files and the
+environment) and passed down from there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storage.models import Source
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+DEFAULT_REGISTRY = SEEDS_DIR / "sources.toml"
+DEFAULT_SPEAKERS = SEEDS_DIR / "speakers.toml"
+DEFAULT_TOPICS = SEEDS_DIR / "topics.toml"
+DEFAULT_DEVSET = SEEDS_DIR / "devset"
+ARCHIVE_DIR = SEEDS_DIR / "archive"
+
+
+class ConfigError(ValueError):
+    """The configuration or the source registry is wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    timeout_seconds: float = 900
+    stop_grace_seconds: float = 15
+    download_timeout_seconds: float = 30
+    max_page_bytes: int = 8 * 1024 * 1024
+    max_articles_per_source: int = 200
+    concurrent_requests_per_site: int = 2
+    download_delay_seconds: float = 0.5
+    autothrottle: bool = True
+    retry_times: int = 2
+    retry_backoff_seconds: float = 2.0
+    retry_after_max_wait_seconds: float = 60
+    obey_robots_txt: bool = True
+    log_level: str = "WARNING"
+    analysis_worker: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_seconds", "stop_grace_seconds", "download_timeout_seconds"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"[crawl] {name} must be a positive number, not {value!r}")
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        """The Scrapy settings these choices translate to (applied in the crawl subprocess)."""
+        return {
+            "DOWNLOAD_TIMEOUT": self.download_timeout_seconds,
+            "DOWNLOAD_MAXSIZE": self.max_page_bytes,
+            "DOWNLOAD_WARNSIZE": min(self.max_page_bytes, 2 * 1024 * 1024),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrent_requests_per_site,
+            "DOWNLOAD_DELAY": self.download_delay_seconds,
+            "AUTOTHROTTLE_ENABLED": self.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": self.download_delay_seconds,
+            "RETRY_TIMES": self.retry_times,
+            "RETRY_BACKOFF_BASE": self.retry_backoff_seconds,
+            "RETRY_AFTER_MAX_WAIT": self.retry_after_max_wait_seconds,
+            "ROBOTSTXT_OBEY": self.obey_robots_txt,
+            "LOG_LEVEL": self.log_level,
+        }
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    default_interval_minutes: float = 15
+    min_interval_minutes: float = 5
+    alert_retry_minutes: float = 1
+    misfire_grace_seconds: float = 300
+    catch_up: bool = True
+    lock_wait_seconds: float = 0
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    failing_after_failed_runs: int = 3
+    baseline_runs: int = 10
+    usual_items: float = 3
+    extraction_failure_share: float = 0.5
+    min_pages_for_extraction: int = 4
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    speakers_path: Path = DEFAULT_SPEAKERS
+    topics_path: Path = DEFAULT_TOPICS
+    topic_threshold: float | None = None
+    devset_path: Path = DEFAULT_DEVSET
+
+
+@dataclass(frozen=True)
+class DiffSettings:
+    window_hours: float = 72
+    recap_window_days: float = 400
+    match_threshold: float = 0.5
+    encoder: bool = True
+
+
+class Secret:
+    """A password that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class LogChannelSettings:
+    path: Path | None = None
+    stderr: bool = False
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    ca_file: Path | None = None
+    username: str = ""
+    password: Secret = field(default_factory=lambda: Secret(""))
+    password_env: str = "PEACEWATCH_SMTP_PASSWORD"
+    sender: str = ""
+    recipients: tuple[str, ...] = ()
+    mode: str = "immediate"  # immediate | digest
+    timeout_seconds: float = 30
+    subject_prefix: str = "[peacewatch]"
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    channels: tuple[str, ...] = ("log",)
+    max_attempts: int = 5
+    retry_backoff_seconds: float = 60
+    atom_path: Path | None = None
+    atom_entries: int = 50
+    log: LogChannelSettings = field(default_factory=LogChannelSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+
+
+@dataclass(frozen=True)
+class Config:
+    storage_path: Path
+    registry_path: Path
+    sources: tuple[Source, ...]
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    diff: DiffSettings = field(default_factory=DiffSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    config_path: Path | None = None
+    busy_timeout_seconds: float = 30.0
+    crash_at: frozenset[str] = frozenset()
+
+    @property
+    def enabled_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
