@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(PACKAGES) tests benchmarks
 	$(BIN)/ruff format --check $(PACKAGES) tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest
