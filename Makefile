@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PACKAGES := crawler scheduler storage
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean install-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# a current pip: older ones warn that lxml lacks the extra html_clean (names not normalised)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	@touch $(STAMP)
 
@@ -23,6 +25,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Build the wheel, install it in a fresh venv outside the checkout, run it from elsewhere.
+install-check:
+	bash .ci/install-check
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.crawl --articles 2000 --outlets 10 --write BENCHMARKS.md

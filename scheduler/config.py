@@ -3,16 +3,27 @@
 One TOML file (``peacewatch.toml``) over embedded defaults; the source registry is another
 TOML file (``seeds/sources.toml`` unless the config names one). Everything else receives the
 resulting ``Config`` and never looks at files or ``os.environ`` itself.
+
+Where files are (README "Where files go"): the config file is ``--config``, else
+``$PEACEWATCH_CONFIG``, else ``./peacewatch.toml``, else ``peacewatch.toml`` in the user's
+config directory (platformdirs), else none. Relative paths a config file sets are relative to
+it. The data files it does not set (database, alert log, Atom feed) go to the data directory:
+``data/`` beside an explicitly named config file (or ``./data`` in a checkout of the project),
+else the user's data directory.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import string
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
+
+import platformdirs
 
 from scheduler.settings import (
     ARCHIVE_DIR,
@@ -144,17 +155,101 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
 
 
 def config_path_from_environment(explicit: str | None) -> Path | None:
-    """The config file to use: --config, else $PEACEWATCH_CONFIG, else ./peacewatch.toml if any."""
+    """The config file to use: --config, else $PEACEWATCH_CONFIG, else ./peacewatch.toml, else
+    the user's config file if there is one."""
     if explicit:
         return Path(explicit)
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV])
     local = Path("peacewatch.toml")
-    return local if local.exists() else None
+    if local.exists():
+        return local
+    user = user_config_file()
+    return user if user.is_file() else None
+
+
+APP_NAME = "peacewatch"
+#: the defaults' data files, written "data/…" in defaults.toml: placed in the data directory
+DATA_FILE_KEYS = (("storage", "path"), ("alerts", "atom_path"), ("alerts", "log", "path"))
+
+
+def user_config_file() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "peacewatch.toml"
+
+
+def in_checkout(directory: Path | None = None) -> bool:
+    """Is this directory (default: the current one) a checkout of the peacewatch project?"""
+    project = (directory or Path.cwd()) / "pyproject.toml"
+    try:
+        return project.is_file() and 'name = "peacewatch"' in project.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def data_dir(config_path: Path | None = None) -> Path:
+    """Where the data files go that a config does not place itself."""
+    if config_path is not None and config_path.resolve() != user_config_file().resolve():
+        return config_path.resolve().parent / "data"
+    if in_checkout():
+        return Path.cwd() / "data"
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def default_demo_database() -> Path:
+    """The demo's database: data/peacewatch.db in a checkout (as ``make demo`` always did),
+    else apart from the user's own database, in the data directory's demo/ folder."""
+    if in_checkout():
+        return Path("data") / "peacewatch.db"
+    return platformdirs.user_data_path(APP_NAME) / "demo" / "peacewatch.db"
+
+
+def starter_config() -> str:
+    """The commented config ``peacewatch init`` writes, its data files in the data directory."""
+    template = (Path(__file__).parent / "starter.toml").read_text(encoding="utf-8")
+    directory = platformdirs.user_data_path(APP_NAME)
+    return string.Template(template).substitute(
+        database=_toml_string(directory / "peacewatch.db"),
+        atom=_toml_string(directory / "alerts.atom"),
+        log=_toml_string(directory / "alerts.jsonl"),
+        registry_hint=str(DEFAULT_REGISTRY),
+    )
+
+
+def _toml_string(value: Path) -> str:
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def locations(config: Config) -> dict[str, Path | None]:
+    """Where this configuration reads and writes, for ``peacewatch config path``."""
+    return {
+        "config": config.config_path.resolve() if config.config_path else None,
+        "user_config": user_config_file(),
+        "data_dir": data_dir(config.config_path),
+        "database": config.storage_path,
+        "alerts_log": config.alerts.log.path,
+        "atom_feed": config.alerts.atom_path,
+        "registry": config.registry_path,
+        "speakers": config.analysis.speakers_path,
+        "topics": config.analysis.topics_path,
+        "seeds": SEEDS_DIR,
+    }
+
+
+def _place_data_files(data: dict[str, Any], directory: Path) -> None:
+    for keys in DATA_FILE_KEYS:
+        table = data
+        for key in keys[:-1]:
+            table = table[key]
+        value = table[keys[-1]]
+        if value:
+            relative = PurePosixPath(value)
+            parts = relative.parts[1:] if relative.parts[:1] == ("data",) else relative.parts
+            table[keys[-1]] = str(directory.joinpath(*parts))
 
 
 def load_config(path: Path | None = None) -> Config:
     data = _defaults()
+    _place_data_files(data, data_dir(path))
     base_dir = Path.cwd()
     text = ""
     if path is not None:

@@ -5,13 +5,24 @@ environment) and passed down from there."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from storage.models import Source
 
+
+def _package_dir(package: str) -> Path:
+    """A package's folder of data files, wherever it is installed (checkout, wheel, pipx)."""
+    root = resources.files(package)
+    if not isinstance(root, Path):
+        raise RuntimeError(f"peacewatch's {package!r} data must be installed as files, not zipped")
+    return root
+
+
+#: the source tree (a checkout) or site-packages (an installed wheel); benchmarks use it
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEEDS_DIR = PROJECT_ROOT / "seeds"
+SEEDS_DIR = _package_dir("seeds")
 DEFAULT_REGISTRY = SEEDS_DIR / "sources.toml"
 DEFAULT_SPEAKERS = SEEDS_DIR / "speakers.toml"
 DEFAULT_TOPICS = SEEDS_DIR / "topics.toml"

@@ -17,6 +17,17 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def user_directories(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> dict[str, Path]:
+    """No test reads or writes the real user's config and data directories (XDG on Linux)."""
+    home = tmp_path_factory.mktemp("user")
+    found = {"config": home / "config", "data": home / "share"}
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(found["config"]))
+    monkeypatch.setenv("XDG_DATA_HOME", str(found["data"]))
+    monkeypatch.delenv("PEACEWATCH_CONFIG", raising=False)
+    return found
+
+
 @pytest.fixture
 def db(tmp_path: Path):
     database = open_db(tmp_path / "test.db")

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,37 @@ def test_run_refuses_an_unknown_source_id(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "run", "--source", "nope"])
     assert result.exit_code == 2
     assert "unknown source(s): nope" in result.output
+
+
+def test_init_writes_a_starter_config_where_config_path_then_finds_it(
+    tmp_path: Path, monkeypatch, user_directories: dict[str, Path]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    written = user_directories["config"] / "peacewatch" / "peacewatch.toml"
+    assert f"wrote {written}" in result.output
+    shown = CliRunner().invoke(cli, ["config", "path", "--json"])
+    assert shown.exit_code == 0, shown.output
+    found = json.loads(shown.output)
+    assert found["config"] == str(written)
+    assert found["database"] == str(user_directories["data"] / "peacewatch" / "peacewatch.db")
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "mine.toml"
+    target.write_text("# my settings\n")
+    result = CliRunner().invoke(cli, ["init", "--path", str(target)])
+    assert result.exit_code == 2
+    assert "exists" in result.output
+    assert target.read_text() == "# my settings\n"
+    assert CliRunner().invoke(cli, ["init", "--path", str(target), "--force"]).exit_code == 0
+    assert "[storage]" in target.read_text()
+
+
+def test_version_is_the_package_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert version("peacewatch") in result.output

@@ -2,7 +2,17 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.config import DEFAULT_REGISTRY, ConfigError, load_config, load_sources
+from scheduler.config import (
+    DEFAULT_REGISTRY,
+    PROJECT_ROOT,
+    SEEDS_DIR,
+    ConfigError,
+    config_path_from_environment,
+    in_checkout,
+    load_config,
+    load_sources,
+    starter_config,
+)
 
 
 def test_defaults_need_no_config_file() -> None:
@@ -126,3 +136,66 @@ def test_the_smtp_password_comes_from_the_environment_only(tmp_path: Path, monke
 def test_alert_and_diff_mistakes_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(_config_file(tmp_path, text))
+
+
+def test_the_seeds_are_read_from_the_installed_package() -> None:
+    import importlib.resources
+
+    import seeds
+
+    assert importlib.resources.files(seeds) == SEEDS_DIR
+    assert DEFAULT_REGISTRY == SEEDS_DIR / "sources.toml"
+    assert (SEEDS_DIR / "archive" / "articles").is_dir()
+
+
+def test_outside_a_checkout_the_data_files_go_to_the_user_data_directory(
+    tmp_path: Path, monkeypatch, user_directories: dict[str, Path]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(config_path_from_environment(None))
+    home = user_directories["data"] / "peacewatch"
+    assert config.config_path is None
+    assert config.storage_path == home / "peacewatch.db"
+    assert config.alerts.log.path == home / "alerts.jsonl"
+    assert config.alerts.atom_path == home / "alerts.atom"
+
+
+def test_inside_a_checkout_the_data_files_stay_in_its_data_folder(monkeypatch) -> None:
+    monkeypatch.chdir(PROJECT_ROOT)
+    assert in_checkout()
+    assert load_config(None).storage_path == PROJECT_ROOT / "data" / "peacewatch.db"
+
+
+def test_the_user_config_file_is_found_when_no_other_is_named(
+    tmp_path: Path, monkeypatch, user_directories: dict[str, Path]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    user = user_directories["config"] / "peacewatch" / "peacewatch.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("[crawl]\nretry_times = 4\n")
+    assert config_path_from_environment(None) == user
+    config = load_config(user)
+    assert config.crawl.retry_times == 4
+    # a config in the config directory keeps its data in the data directory, not beside it
+    assert config.storage_path == user_directories["data"] / "peacewatch" / "peacewatch.db"
+
+
+def test_a_named_config_keeps_its_data_beside_it(tmp_path: Path, monkeypatch) -> None:
+    named = tmp_path / "elsewhere" / "peacewatch.toml"
+    named.parent.mkdir()
+    named.write_text("")
+    monkeypatch.setenv("PEACEWATCH_CONFIG", str(named))
+    assert config_path_from_environment(None) == named
+    assert load_config(named).storage_path == named.parent / "data" / "peacewatch.db"
+
+
+def test_the_starter_config_loads_and_uses_the_data_directory(
+    tmp_path: Path, user_directories: dict[str, Path]
+) -> None:
+    path = tmp_path / "peacewatch.toml"
+    path.write_text(starter_config(), encoding="utf-8")
+    config = load_config(path)
+    home = user_directories["data"] / "peacewatch"
+    assert config.storage_path == home / "peacewatch.db"
+    assert config.alerts.channels == ("log",)
+    assert config.registry_path == DEFAULT_REGISTRY

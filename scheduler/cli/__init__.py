@@ -5,9 +5,12 @@ from scheduler.cli.analysis import COMMANDS as ANALYSIS_COMMANDS
 from scheduler.cli.app import EXIT_ALL_SOURCES_FAILED, cli
 from scheduler.cli.crawl import COMMANDS as CRAWL_COMMANDS
 from scheduler.cli.demo import COMMANDS as DEMO_COMMANDS
+from scheduler.cli.setup import COMMANDS as SETUP_COMMANDS
 from scheduler.cli.statements import COMMANDS as STATEMENT_COMMANDS
 
-for _command in CRAWL_COMMANDS + STATEMENT_COMMANDS + ANALYSIS_COMMANDS + DEMO_COMMANDS:
+for _command in (
+    CRAWL_COMMANDS + STATEMENT_COMMANDS + ANALYSIS_COMMANDS + DEMO_COMMANDS + SETUP_COMMANDS
+):
     cli.add_command(_command)
 
 __all__ = ["EXIT_ALL_SOURCES_FAILED", "cli", "main"]

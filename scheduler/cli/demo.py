@@ -15,9 +15,8 @@ from storage.db import StoreError
     "--db",
     "db_path",
     type=click.Path(dir_okay=False),
-    default="data/peacewatch.db",
-    show_default=True,
-    help="Database the demo writes to.",
+    help="Database the demo writes to (default: data/peacewatch.db in a checkout of the "
+    "project, else demo/peacewatch.db in your data directory, apart from your own database).",
 )
 @click.option(
     "--port",
@@ -37,11 +36,12 @@ from storage.db import StoreError
     default=None,
     help="With --serve: which archive day to serve (default: the last).",
 )
-def demo(db_path: str, port: int, serve: bool, day: int | None) -> None:
+def demo(db_path: str | None, port: int, serve: bool, day: int | None) -> None:
     """Crawl the bundled offline archive on a loopback server, day 1 then day 2."""
+    from scheduler.config import default_demo_database
     from scheduler.demo.steps import crawl_days, demo_config, start_archive, wait_for_stop
 
-    storage_path = Path(db_path)
+    storage_path = Path(db_path) if db_path else default_demo_database()
     demo_dir = storage_path.parent / "demo"
     server = start_archive(port=port, day=1)
     site = server.site
