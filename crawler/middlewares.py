@@ -1,8 +1,9 @@
-"""Retries that back off, and that wait as long as a server asks with Retry-After.
+"""Downloader middlewares: retries that back off and honour Retry-After; the source's scope.
 
 Scrapy's RetryMiddleware retries at once and ignores Retry-After. Here a 429/503 whose
 Retry-After is short is retried after that wait; one whose Retry-After is long is not retried
 at all: the response goes on to the spider, which defers the source until then.
+``SourceScopeMiddleware`` refuses every request that would leave the source's own hosts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.response import response_status_message
 
-from crawler.urls import site_of
+from crawler.scope import Scope, offsite_refused, without_credentials
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -81,28 +82,38 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return retry
 
 
-class OffsiteRedirectMiddleware:
-    """Refuses a redirect that leaves the source's sites (its feed and homepage hosts and their
-    subdomains), before robots.txt or DNS are asked: the spider's off-site rule for feed items
-    would mean little if a redirect could take the crawl anywhere."""
+class SourceScopeMiddleware:
+    """Refuses every request outside its source's own hosts (crawler/scope.py): scheme, host and
+    port. It runs first (before RobotsTxtMiddleware), so a refused URL is not contacted at all,
+    not even for its robots.txt; it sees redirects (RedirectMiddleware reschedules them) and
+    robots.txt requests too, which carry no source: those may go to any source's hosts."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
+        self._scopes: dict[str, Scope] = {}
+        self._any_source: Scope | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> OffsiteRedirectMiddleware:
+    def from_crawler(cls, crawler: Any) -> SourceScopeMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: object = None) -> None:
-        if not request.meta.get("redirect_urls"):
-            return
+    def _scope(self, source_id: object) -> Scope:
         sources = getattr(self.crawler.spider, "sources", None) or {}
-        source = sources.get(request.meta.get("source_id"))
-        if source is None:
-            return
-        allowed = {site_of(feed.url) for feed in source.feeds}
-        if source.homepage:
-            allowed.add(site_of(source.homepage))
-        site = site_of(request.url)
-        if not any(site == a or site.endswith("." + a) for a in allowed if a):
-            raise IgnoreRequest(f"off-site redirect to {request.url} refused")
+        if not self._scopes and sources:
+            self._scopes = {sid: Scope.of(source) for sid, source in sources.items()}
+            self._any_source = Scope.union(self._scopes.values())
+        if isinstance(source_id, str) and source_id in self._scopes:
+            return self._scopes[source_id]
+        return self._any_source or Scope(frozenset())
+
+    def process_request(self, request: Request, spider: object = None) -> Request | None:
+        reason = self._scope(request.meta.get("source_id")).refusal(request.url)
+        if reason is None:
+            clean = without_credentials(request.url)
+            # a redirect to user:password@ on our host: Twisted cannot send it; followed without
+            return None if clean == request.url else request.replace(url=clean)
+        self.crawler.signals.send_catch_log(signal=offsite_refused, request=request, reason=reason)
+        what = (
+            "off-site redirect to" if request.meta.get("redirect_urls") else "off-site request to"
+        )
+        raise IgnoreRequest(f"{what} {without_credentials(request.url)} refused: {reason}")

@@ -38,9 +38,16 @@ RETRY_AFTER_MAX_WAIT = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
-    # before RobotsTxtMiddleware (100): an off-site redirect target is not contacted at all
-    "crawler.middlewares.OffsiteRedirectMiddleware": 50,
+    # before RobotsTxtMiddleware (100): a URL off the source's hosts (scheme, host, port) is
+    # not contacted at all, not even for its robots.txt; redirects pass here again
+    "crawler.middlewares.SourceScopeMiddleware": 50,
 }
+# Only http(s) can be fetched: no file://, s3://, ftp:// or data: from a feed, sitemap or
+# redirect, and every download goes through the HTTP handler, which enforces DOWNLOAD_MAXSIZE
+# (Scrapy's file handler reads a file, even /dev/zero, without any limit).
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
+# user:password@ in a URL never reaches the crawl's log (crawler/scope.py)
+EXTENSIONS = {"crawler.scope.RedactCredentialsExtension": 0}
 
 # Our pipelines are synchronous: more parallel item slots per response only add overhead.
 CONCURRENT_ITEMS = 4

@@ -30,6 +30,7 @@ def source_status(db: Any, config: Config, now: datetime | None = None) -> list[
                 "reports_last_run": seen.get("last_reports"),
                 "new_statements_last_run": seen.get("last_statements_new"),
                 "errors_last_run": seen.get("last_errors"),
+                "refused_offsite_last_run": seen.get("last_refused_offsite"),
                 "articles": seen.get("articles", 0),
                 "reports": seen.get("reports", 0),
                 "state": seen.get("state") or ("never run" if last_run is None else "ok"),

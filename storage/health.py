@@ -86,6 +86,7 @@ def source_overview(db: Database) -> dict[str, dict[str, Any]]:
                r.started_at AS last_run, rs.status AS last_status,
                rs.articles_new AS last_articles, rs.reports AS last_reports,
                rs.statements_new AS last_statements_new, rs.errors AS last_errors,
+               rs.refused_offsite AS last_refused_offsite,
                rs.error_text AS last_error, rs.deferred_until,
                (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id) AS articles,
                (SELECT COUNT(*) FROM reports p JOIN articles a ON a.id = p.article_id

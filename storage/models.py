@@ -39,6 +39,8 @@ class Source:
     enabled: bool = True
     interval_minutes: float = 15
     extract: ExtractRules = field(default_factory=ExtractRules)
+    #: hosts ("host" or "host:port") the crawl may request besides its feeds' and homepage's
+    allowed_hosts: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +63,7 @@ class Source:
                 text_xpath=extract.get("text_xpath"),
                 encoding=extract.get("encoding"),
             ),
+            allowed_hosts=tuple(data.get("allowed_hosts", ())),
         )
 
 
@@ -102,6 +105,8 @@ class SourceRunStats:
     reports: int = 0
     statements_new: int = 0
     pages_failed: int = 0
+    #: requests not made because they would leave the source's own hosts (crawler/scope.py)
+    refused_offsite: int = 0
     errors: int = 0
     error_text: str | None = None
     deferred_until: str | None = None

@@ -1,7 +1,7 @@
 """A misbehaving HTTP server in its own process, in the spirit of Scrapy's test mock server.
 
-``python -m tests.faults.mockserver --port-file F [--static DIR]`` listens on 127.0.0.1 (a free
-port, written to F), and serves fault endpoints plus files from DIR. Use ``MockServer`` from
+``python -m tests.faults.mockserver --port-file F [--static DIR] [--host H]`` listens on H
+(127.0.0.1 unless given; a free port, written to F), and serves fault endpoints plus files from DIR. Use ``MockServer`` from
 tests: it starts the process, waits for the port, and stops it.
 
 Every request is appended as one line to ``DIR/requests.log`` (when --static is given) so tests
@@ -174,24 +174,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port-file", type=Path, required=True)
     parser.add_argument("--static", type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
     Handler.static = args.static
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((args.host, 0), Handler)
     server.daemon_threads = True
     args.port_file.write_text(str(server.server_address[1]))
     server.serve_forever()
 
 
 class MockServer:
-    """``with MockServer(static_dir) as server: server.url("/status/503")``"""
+    """``with MockServer(static_dir) as server: server.url("/status/503")``
 
-    def __init__(self, static: Path | None = None) -> None:
+    ``host`` binds another loopback address (e.g. 127.0.0.2: another host for the crawl)."""
+
+    def __init__(self, static: Path | None = None, host: str = "127.0.0.1") -> None:
         self.static = static
+        self.host = host
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def requests(self) -> list[str]:
         log = self.static / "requests.log" if self.static else None
@@ -203,6 +207,8 @@ class MockServer:
         command = [sys.executable, "-m", "tests.faults.mockserver", "--port-file", str(port_file)]
         if self.static is not None:
             command += ["--static", str(self.static)]
+        if self.host != "127.0.0.1":
+            command += ["--host", self.host]
         self.process = subprocess.Popen(command)
         deadline = time.monotonic() + 10
         while not (port_file.exists() and port_file.read_text().strip()):

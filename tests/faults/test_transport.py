@@ -217,13 +217,14 @@ def test_slow_article_pages_fail_within_the_timeout_and_the_good_page_is_stored(
 def test_refused_reset_and_truncated_pages_are_retried_then_one_clear_error(
     plain_config: Config, server: MockServer, fault: str, error: str
 ) -> None:
-    url_path = fault
-    if fault == "refused":  # another port on the same host: same site, nothing listening
-        url_path = f":{closed_port()}/article.html"
+    url_path, allowed = fault, ()
+    if fault == "refused":  # another port of the same host, nothing listening; the registry
+        port = closed_port()  # lists it (allowed_hosts): any other port is off-site
+        url_path, allowed = f":{port}/article.html", (f"127.0.0.1:{port}",)
     good = write_article(server, "good.html")
     target = f"http://127.0.0.1{url_path}" if fault == "refused" else url_path
     feed = write_feed(server, "rss.xml", [target, good])
-    config = fast_config(plain_config, source("broken", feed))
+    config = fast_config(plain_config, replace(source("broken", feed), allowed_hosts=allowed))
     report = run_cycle(config)
     stats = by_id(report)["broken"]
     assert stats.status == "partial"
