@@ -14,6 +14,27 @@ from dataclasses import dataclass, field
 
 from w3lib.encoding import html_to_unicode
 
+#: Characters no article or feed holds as text, which parsers choke on or which reach a
+#: reader's terminal as commands: C0 controls but tab and line breaks, DEL, C1 controls
+#: (U+0080–U+009F: CSI, NEL, …), the non-characters U+FFFE/U+FFFF, lone surrogates (from JSON
+#: escapes), and the bidi embeddings, overrides and isolates that reorder what a reader sees.
+#: CMS copy carries them; one of them made lxml and trafilatura lose a whole article.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+#: Those of them that separate words (VT, FF, NEL) become a blank, not nothing.
+_SEPARATORS = frozenset("\x0b\x0c\x85")
+#: The same in the bytes of a document of unknown single-byte or ASCII-compatible encoding:
+#: only C0 and DEL, since 0x80–0x9F are letters in windows-1251 and koi8.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+_SEPARATOR_BYTES = re.compile(rb"[\x0b\x0c]")
+_UTF_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
 CANDIDATES = ("utf-8", "windows-1251", "koi8-r", "koi8-u")
 _SAMPLE = 20000
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
@@ -103,3 +124,36 @@ def _utf8_page(text: str, encoding: str) -> DecodedPage:
     if letters and len(_MOJIBAKE_LEADS.findall(text[:_SAMPLE])) > 0.1 * letters:
         return DecodedPage(text, encoding, ["encoding_suspect"])
     return DecodedPage(text, encoding)
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without the characters of ``_CONTROLS`` (VT, FF and NEL become a blank)."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: " " if m.group() in _SEPARATORS else "", text)
+
+
+def strip_control_bytes(body: bytes) -> bytes:
+    """A feed or sitemap document without control characters, before it is parsed.
+
+    One control character makes an XML document not well-formed, and a parser that recovers
+    may drop the items after it. UTF-8 (most feeds) and UTF-16/32 with a byte-order mark are
+    decoded and cleaned as text; any other encoding loses only its C0 and DEL bytes, which
+    mean the same in every ASCII-compatible encoding. UTF-16 without a BOM is left as it is.
+    """
+    for bom, codec in _UTF_BOMS:
+        if body.startswith(bom):
+            try:
+                text = body.decode(codec)
+            except UnicodeDecodeError:
+                return body
+            cleaned = strip_controls(text)
+            return body if cleaned == text else cleaned.encode(codec)
+    if b"\x00" in body[:200]:
+        return body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _CONTROL_BYTES.sub(b"", _SEPARATOR_BYTES.sub(b" ", body))
+    cleaned = strip_controls(text)
+    return body if cleaned == text else cleaned.encode("utf-8")

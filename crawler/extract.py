@@ -3,6 +3,8 @@
 Pure: bytes or text in, an ``ExtractedArticle`` out; no Scrapy, no database. trafilatura does
 the generic main-text extraction; JSON-LD and meta tags are read first for the dates because
 they carry the time zone; per-source rules prune nodes and drop boilerplate paragraphs.
+Control characters are removed from the page before parsing and from every extracted field
+(JSON-LD escapes bring them back); a time no calendar holds is ignored and flagged.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import trafilatura
 from lxml import etree, html
 
-from crawler.encoding import decode_page
+from crawler.encoding import decode_page, strip_controls
+from crawler.feeds import DateOutOfRange, checked_utc
 from crawler.language import detect_language
 from storage.models import ExtractRules
 
@@ -72,20 +75,47 @@ class ExtractedArticle:
     encoding: str | None = None
 
 
-def _iso_to_utc(value: Any) -> tuple[datetime, bool] | None:
-    """Parse an ISO 8601 time; the flag says whether it carried a zone (zone-less → UTC)."""
-    if not isinstance(value, str) or not value.strip():
+def _iso_to_utc(value: Any, flags: list[str] | None = None) -> tuple[datetime, bool] | None:
+    """Parse an ISO 8601 time; the flag says whether it carried a zone (zone-less → UTC).
+
+    A time that parses but is no moment of news (year 9999 at -14:00 is past the calendar in
+    UTC, year 1 is before the web) is None, and ``date_out_of_range`` is added to ``flags``.
+    """
+    value = _first_text(value)
+    if not value:
         return None
-    text = value.strip().replace("Z", "+00:00")
+    text = value.replace("Z", "+00:00")
     if re.fullmatch(r".*[+-]\d{4}", text):
         text = text[:-2] + ":" + text[-2:]
     try:
         parsed = datetime.fromisoformat(text)
+        return checked_utc(parsed), parsed.tzinfo is not None
+    except DateOutOfRange:
+        if flags is not None and "date_out_of_range" not in flags:
+            flags.append("date_out_of_range")
+        return None
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC), False
-    return parsed.astimezone(UTC), True
+
+
+def _first_text(value: Any, depth: int = 0) -> str:
+    """A JSON-LD value as text: a string as it is, the first string of a list, an object's
+    ``@value`` or ``name``; anything else (numbers aside) is no text."""
+    if isinstance(value, str):
+        return " ".join(strip_controls(value).split())
+    if isinstance(value, bool) or value is None or depth > 4:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        for item in value:
+            text = _first_text(item, depth + 1)
+            if text:
+                return text
+        return ""
+    if isinstance(value, dict):
+        return _first_text(value.get("@value") or value.get("name"), depth + 1)
+    return ""
 
 
 def _json_ld_objects(tree: html.HtmlElement) -> list[dict[str, Any]]:
@@ -127,14 +157,10 @@ def _structured_times(tree: html.HtmlElement) -> dict[str, Any]:
             continue
         result.setdefault("published", obj.get("datePublished"))
         result.setdefault("modified", obj.get("dateModified"))
-        result.setdefault("headline", obj.get("headline"))
-        author = obj.get("author")
-        if isinstance(author, list):
-            author = author[0] if author else None
-        if isinstance(author, dict):
-            author = author.get("name")
-        result.setdefault("author", author)
-        result.setdefault("language", obj.get("inLanguage"))
+        # a list of headlines (["a", "b"]) or an object is the first text in it, not its repr
+        result.setdefault("headline", _first_text(obj.get("headline")))
+        result.setdefault("author", _first_text(obj.get("author")))
+        result.setdefault("language", _first_text(obj.get("inLanguage")))
     result["published_meta"] = _meta(tree, _PUBLISHED_META)
     result["modified_meta"] = _meta(tree, _MODIFIED_META)
     if not result.get("headline"):
@@ -193,6 +219,8 @@ def extract_article(
         flags.extend(decoded.flags)
     if "\ufffd" in page[:200000]:
         flags.append("replacement_characters")
+    # One control character (U+0001, U+FFFF, …) makes lxml or trafilatura lose the whole text.
+    page = strip_controls(page)
     parser = html.HTMLParser()
     try:
         tree = html.fromstring(page, parser=parser)
@@ -228,10 +256,8 @@ def extract_article(
     elif document is not None:
         metadata = document.as_dict()
     raw_text = _text_by_xpath(tree, rules.text_xpath) if rules.text_xpath else ""
-    raw_text = raw_text or metadata.get("text") or ""
-    title = " ".join(
-        str(structured.get("headline") or metadata.get("title") or feed_title or "").split()
-    )
+    raw_text = strip_controls(raw_text or metadata.get("text") or "")
+    title = _first_text(structured.get("headline") or metadata.get("title") or feed_title)
     paragraphs = clean_paragraphs(raw_text, DEFAULT_DROP_LINES + rules.drop_lines)
     if paragraphs and title and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
@@ -250,7 +276,7 @@ def extract_article(
     )
     updated = None
     for candidate in (structured.get("modified"), structured.get("modified_meta")):
-        parsed = _iso_to_utc(candidate)
+        parsed = _iso_to_utc(candidate, flags)
         if parsed:
             updated = parsed[0]
             break
@@ -258,7 +284,7 @@ def extract_article(
         structured.get("language") or tree.get("lang") or _meta(tree, ("og:locale",)) or ""
     )
     language = detect_language(text, declared=str(declared_language), hint=language_hint)
-    author = structured.get("author") or metadata.get("author")
+    author = _first_text(structured.get("author") or metadata.get("author"))
     return ExtractedArticle(
         title=title,
         text=text,
@@ -266,7 +292,7 @@ def extract_article(
         published_at=published,
         published_from=published_from,
         updated_at=updated,
-        author=str(author).strip() if author else None,
+        author=author or None,
         flags=flags,
         encoding=encoding,
     )
@@ -286,19 +312,22 @@ def _choose_published(
     ]
     chosen: tuple[datetime, str] | None = None
     for value, origin in candidates:
-        parsed = _iso_to_utc(value)
+        parsed = _iso_to_utc(value, flags)
         if parsed:
             if not parsed[1]:
                 flags.append("date_without_zone")
             chosen = (parsed[0], origin)
             break
     if chosen is None and feed_published is not None:
-        if feed_published_without_zone or feed_published.tzinfo is None:
-            flags.append("date_without_zone")
-            feed_published = feed_published.replace(tzinfo=feed_published.tzinfo or UTC)
-        chosen = (feed_published.astimezone(UTC), "feed")
+        try:
+            chosen = (checked_utc(feed_published), "feed")
+        except DateOutOfRange:
+            flags.append("feed_date_out_of_range")
+        else:
+            if feed_published_without_zone or feed_published.tzinfo is None:
+                flags.append("date_without_zone")
     if chosen is None and metadata.get("date"):
-        parsed = _iso_to_utc(str(metadata["date"]))
+        parsed = _iso_to_utc(str(metadata["date"]), flags)
         if parsed:
             flags.append("date_day_only")
             chosen = (parsed[0], "htmldate")

@@ -7,7 +7,9 @@ has them. Every page that fails is recorded, so the run's statistics tell what w
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,12 +23,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extract import ExtractionError, extract_article
-from crawler.feeds import FeedEntry, FeedError, parse_discovery
+from crawler.feeds import FeedEntry, FeedError, cap_order, parse_discovery
 from crawler.job import CrawlJob, write_result
-from crawler.urls import canonical_url, site_of
+from crawler.scope import Scope, has_web_scheme, offsite_refused, without_credentials
+from crawler.urls import canonical_url
 from storage.db import open_db
 from storage.models import Article, Feed, Source, SourceRunStats
 from storage.queries import (
+    failed_attempts,
     get_feed_state,
     is_known_url,
     record_page_failure,
@@ -71,6 +75,9 @@ class NewsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.job = CrawlJob.read(job)
         self.sources = {source.id: source for source in self.job.sources}
+        #: what each source's crawl may request (crawler/scope.py); SourceScopeMiddleware
+        #: enforces the same for every request, redirects and robots.txt included
+        self.scopes = {source.id: Scope.of(source) for source in self.job.sources}
         self.stats_by_source = {sid: SourceRunStats(source_id=sid) for sid in self.sources}
         self.started = time.monotonic()
         self.db = open_db(self.job.db_path)
@@ -83,6 +90,9 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._offsite_refused, signal=offsite_refused)
+        crawler.signals.connect(spider._item_error, signal=signals.item_error)
+        crawler.signals.connect(spider._callback_error, signal=signals.spider_error)
         return spider
 
     def stats_for(self, source_id: str) -> SourceRunStats:
@@ -153,27 +163,44 @@ class NewsSpider(scrapy.Spider):
                 last_modified=_header(response, b"Last-Modified"),
             )
         if depth < MAX_SITEMAP_DEPTH:
-            for child in discovery.sitemaps[:MAX_CHILD_SITEMAPS]:
-                yield self._discovery_request(source, feed, child, {}, depth + 1)
-        allowed = _allowed_sites(source)
-        for entry in discovery.entries:
-            request = self._article_request(source, entry, allowed)
+            # off-site children are refused before the cap, so they cannot crowd out our own
+            children = [u for u in discovery.sitemaps if not self._refused(source, u, "sitemap")]
+            for child in children[:MAX_CHILD_SITEMAPS]:
+                yield self._discovery_request(
+                    source, feed, without_credentials(child), {}, depth + 1
+                )
+        for failure in discovery.failures:
+            stats.items_seen += 1
+            self._item_failed(source, failure.url, f"{response.url}: {failure.error}")
+        for entry in self._cap_order(discovery.entries):
+            try:
+                request = self._article_request(source, entry)
+            except Exception as exc:  # one item's problem costs that item, never the feed
+                message = f"{entry.url}: item skipped: {type(exc).__name__}: {exc}"
+                self._item_failed(source, entry.url, message)
+                continue
             if request is not None:
                 yield request
 
-    def _article_request(
-        self, source: Source, entry: FeedEntry, allowed: set[str]
-    ) -> scrapy.Request | None:
+    def _cap_order(self, entries: list[FeedEntry]) -> list[FeedEntry]:
+        """``cap_order`` with what the store knows: which items failed before."""
+        canonical: dict[str, str] = {}
+        for entry in entries:
+            with contextlib.suppress(ValueError):
+                canonical[entry.url] = canonical_url(entry.url)
+        failed = failed_attempts(self.db, list(canonical.values()))
+        return cap_order(entries, lambda url: canonical.get(url, "") in failed)
+
+    def _article_request(self, source: Source, entry: FeedEntry) -> scrapy.Request | None:
         stats = self.stats_for(source.id)
         stats.items_seen += 1
+        # file:, data:, ftp: … are refused (counted), not item failures
+        if not has_web_scheme(entry.url) and self._refused(source, entry.url, "item"):
+            return None
         try:
             canonical = canonical_url(entry.url)
         except ValueError as exc:
-            self._error(stats, str(exc))
-            return None
-        site = site_of(canonical)
-        if not any(site == a or site.endswith("." + a) for a in allowed):
-            self.logger.info("%s: off-site item skipped: %s", source.id, entry.url)
+            self._item_failed(source, entry.url, f"{entry.url}: {exc}")
             return None
         revision = False
         if canonical in self._scheduled:
@@ -186,12 +213,14 @@ class NewsSpider(scrapy.Spider):
             if not revision:
                 stats.skipped_known += 1
                 return None
+        if self._refused(source, entry.url, "item"):  # before the cap: it does not use it up
+            return None
         if self._new_pages[source.id] >= self.job.max_articles_per_source:
             return None
         self._scheduled.add(canonical)
         self._new_pages[source.id] += 1
         return scrapy.Request(
-            entry.url,
+            without_credentials(entry.url),
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"source": source, "entry": entry, "canonical": canonical},
@@ -249,6 +278,10 @@ class NewsSpider(scrapy.Spider):
         except ExtractionError as exc:
             self._page_failed(source, canonical, f"{response.url}: {exc}")
             return
+        except Exception as exc:  # a bug or a rule that throws costs this page, not the crawl
+            message = f"{response.url}: extraction failed: {type(exc).__name__}: {exc}"
+            self._page_failed(source, canonical, message)
+            return
         if "encoding_suspect" in extracted.flags or "\ufffd" in extracted.text:
             # Refused here rather than dropped silently by the pipeline: a page failure is
             # counted, shown in the source's status and not fetched again forever.
@@ -260,7 +293,7 @@ class NewsSpider(scrapy.Spider):
         # page redirected; fetched_url keeps where it was actually read.
         yield Article(
             url=canonical,
-            fetched_url=response.url,
+            fetched_url=without_credentials(response.url),
             source_id=source.id,
             title=extracted.title,
             published_at=extracted.published_at.isoformat(timespec="seconds"),
@@ -275,7 +308,8 @@ class NewsSpider(scrapy.Spider):
             author=extracted.author,
             # What the text was decoded from, not what the header claimed (outlets lie).
             encoding=extracted.encoding or charset,
-            flags=tuple(extracted.flags),
+            # and what was wrong with the feed's item (a date it ignored)
+            flags=tuple(dict.fromkeys((*extracted.flags, *entry.flags))),
             revision=bool(response.meta.get("revision")),
         )
 
@@ -291,6 +325,40 @@ class NewsSpider(scrapy.Spider):
         self._error(stats, message)
         record_page_failure(self.db, source.id, canonical, message)
 
+    def _item_failed(self, source: Source, key: str, message: str) -> None:
+        """A feed or sitemap item that could not be read: a page failure under ``key`` (its
+        link as given), until it has failed for good; then it is skipped like a known page."""
+        if is_known_url(self.db, key):
+            self.stats_for(source.id).skipped_known += 1
+            return
+        self._page_failed(source, key, message)
+
+    def _item_error(self, item: Any, response: Response | None, failure: Failure) -> None:
+        """A pipeline raised for an article (anything but DropItem, which the store pipeline
+        records itself): a page failure with the message, not just a traceback in the log."""
+        article = getattr(item, "article", item)
+        source = self.sources.get(getattr(article, "source_id", None) or "")
+        if source is None or not isinstance(article, Article):
+            return
+        error = failure.value
+        message = f"{article.fetched_url}: not stored: {type(error).__name__}: {error}"
+        self._page_failed(source, article.url, message)
+
+    def _callback_error(self, failure: Failure, response: Response) -> None:
+        """The last net: a callback raised despite the guards above. The page (or the feed) is
+        recorded as failed with the message, so the run and ``status`` say so."""
+        kwargs = response.request.cb_kwargs if response.request is not None else {}
+        source = kwargs.get("source")
+        if not isinstance(source, Source) or source.id not in self.stats_by_source:
+            return
+        error = failure.value
+        message = f"{response.url}: {type(error).__name__}: {error}"
+        if "canonical" in kwargs:
+            self._page_failed(source, kwargs["canonical"], message)
+        else:
+            self.stats_for(source.id).feeds_failed += 1
+            self._error(self.stats_for(source.id), message)
+
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _error(self, stats: SourceRunStats, message: str) -> None:
@@ -298,6 +366,43 @@ class NewsSpider(scrapy.Spider):
         if stats.error_text is None:
             stats.error_text = message
         self.logger.warning("%s: %s", stats.source_id, message)
+
+    def _refused(self, source: Source, url: str, what: str) -> bool:
+        """Whether ``url`` (a feed item or sitemap entry, or a child sitemap) is off the source's
+        own hosts (crawler/scope.py); a refusal is counted and logged, nothing is requested."""
+        reason = self.scopes[source.id].refusal(url)
+        if reason is None:
+            return False
+        self.stats_for(source.id).refused_offsite += 1
+        # an off-site item is common (a partner's link); an off-site child sitemap is not
+        level = logging.WARNING if what == "sitemap" else logging.INFO
+        self.logger.log(
+            level,
+            "%s: off-site %s %s refused: %s",
+            source.id,
+            what,
+            without_credentials(url),
+            reason,
+        )
+        return True
+
+    def _offsite_refused(self, request: scrapy.Request, reason: str) -> None:
+        """SourceScopeMiddleware refused a request (a redirect, a robots.txt): count it for its
+        source, or, for a robots.txt request, for the sources whose site asked for it."""
+        source_id = request.meta.get("source_id")
+        if source_id in self.stats_by_source:
+            owners = [source_id]
+        else:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            owners = [sid for sid, scope in self.scopes.items() if scope.refusal(first) is None]
+        for owner in owners:
+            self.stats_by_source[owner].refused_offsite += 1
+        self.logger.info(
+            "%s: refused %s: %s",
+            ", ".join(owners) or "the crawl",
+            without_credentials(request.url),
+            reason,
+        )
 
     def _count_request(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
         source_id = request.meta.get("source_id")
@@ -335,10 +440,3 @@ def _charset(response: Response) -> str | None:
         if key.lower() == "charset" and value:
             return value.strip().strip('"')
     return None
-
-
-def _allowed_sites(source: Source) -> set[str]:
-    sites = {site_of(feed.url) for feed in source.feeds}
-    if source.homepage:
-        sites.add(site_of(source.homepage))
-    return {s for s in sites if s}
