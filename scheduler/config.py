@@ -17,14 +17,23 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import string
 import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 
+from crawler.scope import allowed_hosts_of
+from scheduler.config_checks import (
+    check_settings,
+    check_source,
+    extract_rules,
+    line_of,
+    merge_settings,
+    source_where,
+)
 from scheduler.settings import (
     ARCHIVE_DIR,
     DEFAULT_DEVSET,
@@ -46,7 +55,7 @@ from scheduler.settings import (
     Secret,
 )
 from storage.crashpoints import parse_crash_points
-from storage.models import FEED_KINDS, ExtractRules, Feed, Source
+from storage.models import FEED_KINDS, Feed, Source
 
 CONFIG_ENV = "PEACEWATCH_CONFIG"
 LANGUAGES = ("ru", "uk", "en")
@@ -87,71 +96,42 @@ def _defaults() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _line_of(text: str, key: str) -> str:
-    """ " (line N)" for the first line of ``text`` that sets or opens ``key``, else ""."""
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith(("[", f"{key} ", f"{key}=", f'"{key}"')) and (
-            not stripped.startswith("[") or stripped.strip("[]").split(".")[-1].strip() == key
-        ):
-            return f" (line {number})"
-    return ""
+#: the largest config file read, and the largest registry, gazetteer or lexicon
+CONFIG_MAX_BYTES = 1024 * 1024
+DATA_MAX_BYTES = 16 * 1024 * 1024
 
 
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _same_kind(default: Any, value: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, int | float):
-        return isinstance(value, int | float)
-    return isinstance(value, type(default))
-
-
-def _merge(
-    base: dict[str, Any], override: dict[str, Any], where: str, text: str = ""
-) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if key not in base:
-            raise ConfigError(f"{where}: unknown setting {key!r}{_line_of(text, key)}")
-        if isinstance(base[key], dict):
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: [{key}] must be a table{_line_of(text, key)}")
-            merged[key] = _merge(base[key], value, f"{where} [{key}]", text)
-        elif not _same_kind(base[key], value):
-            raise ConfigError(
-                f"{where}: {key} must be {_type_name(base[key])}, not {value!r}"
-                f"{_line_of(text, key)}"
-            )
-        else:
-            merged[key] = value
-    return merged
-
-
-def _read_toml(path: Path, what: str) -> dict[str, Any]:
+def _read_text(path: Path, what: str, limit: int) -> str:
+    """A regular file of at most ``limit`` bytes as UTF-8 text: never a device, a pipe or a
+    huge file read without bound (opened without blocking, so a FIFO cannot hang it)."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(handle, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise ConfigError(f"{what} {path} is not a regular file")
+            data = file.read(limit + 1)
     except FileNotFoundError as exc:
         raise ConfigError(f"{what} not found: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise ConfigError(f"{what} {path} is larger than {limit // 1024 // 1024} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not UTF-8 text: {exc}") from exc
+
+
+def _read_toml(
+    path: Path, what: str, limit: int = DATA_MAX_BYTES, text: str | None = None
+) -> dict[str, Any]:
+    try:
+        return tomllib.loads(_read_text(path, what, limit) if text is None else text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message carries the place: "... (at line 3, column 7)"
         raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{what} {path} is not UTF-8 text: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{what} {path} nests arrays or tables too deeply") from exc
 
 
 def config_path_from_environment(explicit: str | None) -> Path | None:
@@ -253,8 +233,8 @@ def load_config(path: Path | None = None) -> Config:
     base_dir = Path.cwd()
     text = ""
     if path is not None:
-        text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-        data = _merge(data, _read_toml(path, "config file"), str(path), text)
+        text = _read_text(path, "config file", CONFIG_MAX_BYTES)
+        data = merge_settings(data, _read_toml(path, "config file", text=text), str(path), text)
         base_dir = path.resolve().parent
     try:
         return _load_merged(data, base_dir, path)
@@ -263,13 +243,14 @@ def load_config(path: Path | None = None) -> Config:
         message = str(exc)
         if path is not None and "(line " not in message:
             for key in re.findall(r"\b[a-z_]+\b", message):
-                line = _line_of(text, key) if "_" in key or f"{key} =" in text else ""
+                line = line_of(text, key) if "_" in key or f"{key} =" in text else ""
                 if line:
                     raise ConfigError(f"{path}: {message}{line}") from exc
         raise
 
 
 def _load_merged(data: dict[str, Any], base_dir: Path, path: Path | None) -> Config:
+    check_settings(data)  # every value's type and range (config_checks.NUMBERS)
     storage_path = Path(data["storage"]["path"])
     if not storage_path.is_absolute():
         storage_path = base_dir / storage_path
@@ -278,23 +259,12 @@ def _load_merged(data: dict[str, Any], base_dir: Path, path: Path | None) -> Con
     if not registry_path.is_absolute():
         registry_path = base_dir / registry_path
     busy_timeout = data["storage"]["busy_timeout_seconds"]
-    if busy_timeout <= 0:
-        raise ConfigError(
-            f"[storage] busy_timeout_seconds must be a positive number, not {busy_timeout!r}"
-        )
     try:
         crash_at = parse_crash_points(data["testing"]["crash_at"])
     except ValueError as exc:
         raise ConfigError(f"[testing] crash_at: {exc}") from exc
     schedule = _build(ScheduleSettings, data["schedule"], "[schedule]")
-    for key in ("default_interval_minutes", "min_interval_minutes", "alert_retry_minutes"):
-        if not isinstance(getattr(schedule, key), int | float) or getattr(schedule, key) <= 0:
-            raise ConfigError(f"[schedule] {key} must be a positive number of minutes")
-    if schedule.misfire_grace_seconds < 0 or schedule.lock_wait_seconds < 0:
-        raise ConfigError("[schedule] misfire_grace_seconds and lock_wait_seconds must be >= 0")
     health = _build(HealthSettings, data["health"], "[health]")
-    if health.failing_after_failed_runs < 1 or health.baseline_runs < 1:
-        raise ConfigError("[health] failing_after_failed_runs and baseline_runs must be >= 1")
     sources = load_sources(registry_path, schedule)
     only = list(data["sources"]["only"])
     if only:
@@ -342,8 +312,6 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
         if channel not in ALERT_CHANNELS:
             known = ", ".join(ALERT_CHANNELS)
             raise ConfigError(f"[alerts] channels: unknown channel {channel!r} (one of {known})")
-    if data["max_attempts"] < 1 or data["retry_backoff_seconds"] < 0:
-        raise ConfigError("[alerts] max_attempts must be >= 1 and retry_backoff_seconds >= 0")
     email_data = dict(data["email"])
     if email_data["security"] not in EMAIL_SECURITY:
         raise ConfigError(f"[alerts.email] security must be one of {', '.join(EMAIL_SECURITY)}")
@@ -372,6 +340,9 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
         retry_backoff_seconds=float(data["retry_backoff_seconds"]),
         atom_path=path_or(data["atom_path"], None) if data["atom_path"] else None,
         atom_entries=int(data["atom_entries"]),
+        delivery_budget_seconds=float(data["delivery_budget_seconds"]),
+        max_immediate_per_cycle=int(data["max_immediate_per_cycle"]),
+        max_resends=int(data["max_resends"]),
         log=LogChannelSettings(
             path=path_or(log_data["path"], None) if log_data["path"] else None,
             stderr=bool(log_data["stderr"]),
@@ -397,10 +368,8 @@ def load_sources(path: Path, schedule: ScheduleSettings | None = None) -> list[S
     sources: list[Source] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries, 1):
-        where = f"{path}: source #{index} ({entry.get('id', '?')})"
-        for key in ("id", "name", "language", "feeds"):
-            if key not in entry:
-                raise ConfigError(f"{where}: missing {key!r}")
+        where = source_where(path, index, entry)
+        check_source(entry, where)  # types, ranges and URLs of every key (config_checks)
         if entry["id"] in seen:
             raise ConfigError(f"{where}: duplicate id")
         seen.add(entry["id"])
@@ -409,24 +378,19 @@ def load_sources(path: Path, schedule: ScheduleSettings | None = None) -> list[S
         feeds = []
         for feed in entry["feeds"]:
             feed = {"url": feed} if isinstance(feed, str) else dict(feed)
-            url = feed.get("url", "")
-            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                raise ConfigError(f"{where}: feed URL {url!r} is not an http(s) URL")
+            url = feed["url"]
             kind = feed.get("kind", "auto")
             if kind not in FEED_KINDS:
                 raise ConfigError(f"{where}: feed kind {kind!r} not one of {FEED_KINDS}")
             feeds.append(Feed(url=url, kind=kind, confirmed=feed.get("confirmed", "unconfirmed")))
         if not feeds:
             raise ConfigError(f"{where}: no feeds")
-        extract = entry.get("extract", {})
-        unknown = set(extract) - {"prune_xpaths", "drop_lines", "text_xpath", "encoding"}
-        if unknown:
-            raise ConfigError(f"{where}: unknown extract keys {sorted(unknown)}")
+        extract = extract_rules(entry.get("extract", {}), where)
+        try:  # never a guess: a wrong entry would widen what the crawl may fetch
+            allowed_hosts = allowed_hosts_of(entry.get("allowed_hosts", []))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: allowed_hosts: {exc}") from None
         interval = entry.get("interval_minutes", schedule.default_interval_minutes)
-        if not isinstance(interval, int | float) or isinstance(interval, bool) or interval <= 0:
-            raise ConfigError(
-                f"{where}: interval_minutes must be a positive number, not {interval!r}"
-            )
         sources.append(
             Source(
                 id=entry["id"],
@@ -435,14 +399,10 @@ def load_sources(path: Path, schedule: ScheduleSettings | None = None) -> list[S
                 feeds=tuple(feeds),
                 country=entry.get("country", ""),
                 homepage=entry.get("homepage", ""),
-                enabled=bool(entry.get("enabled", True)),
+                enabled=entry.get("enabled", True),
                 interval_minutes=max(interval, schedule.min_interval_minutes),
-                extract=ExtractRules(
-                    prune_xpaths=tuple(extract.get("prune_xpaths", ())),
-                    drop_lines=tuple(extract.get("drop_lines", ())),
-                    text_xpath=extract.get("text_xpath"),
-                    encoding=extract.get("encoding"),
-                ),
+                extract=extract,
+                allowed_hosts=allowed_hosts,
             )
         )
     return sources

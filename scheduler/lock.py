@@ -7,12 +7,14 @@ only there to tell the user who holds it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
 from pathlib import Path
 from types import TracebackType
 
+from storage.db import StoreError
 from storage.queries import utc_now
 
 
@@ -37,8 +39,17 @@ class RunLock:
             return "unknown"
 
     def acquire(self, wait_seconds: float = 0.0) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        """Raises ``LockHeld`` when another process holds it, ``StoreError`` when the lock file
+        cannot be created (a read-only or missing data directory: the database beside it could
+        not be written either)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the run lock {self.path}: {exc.strerror or exc} "
+                "(the data directory must be writable)"
+            ) from exc
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -52,8 +63,9 @@ class RunLock:
                         f"({self.holder()})"
                     ) from None
                 time.sleep(0.2)
-        os.ftruncate(handle, 0)
-        os.write(handle, f"pid {os.getpid()} since {utc_now()}\n".encode())
+        with contextlib.suppress(OSError):  # the text only says who holds it; flock is the lock
+            os.ftruncate(handle, 0)
+            os.write(handle, f"pid {os.getpid()} since {utc_now()}\n".encode())
         self._handle = handle
         return self
 

@@ -159,6 +159,13 @@ class AlertSettings:
     retry_backoff_seconds: float = 60
     atom_path: Path | None = None
     atom_entries: int = 50
+    #: one delivery (a cycle's, or the daemon's retry timer's) stops starting new messages
+    #: after this long; what is left stays pending for the next
+    delivery_budget_seconds: float = 120
+    #: immediate mode: more new alerts than this in one delivery go as one digest
+    max_immediate_per_cycle: int = 10
+    #: a message whose send ended without the server's answer goes again at most this often
+    max_resends: int = 3
     log: LogChannelSettings = field(default_factory=LogChannelSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
 

@@ -36,6 +36,11 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern with ``ESCAPE '\\'``: its %, _ and \\ match themselves."""
+    return re.sub(r"([\\%_])", r"\\\1", text)
+
+
 def _alerted(statement: dict[str, Any]) -> bool | None:
     states = (statement.pop("alert_states") or "").split(",")
     if not statement["about_peace_talks"]:
@@ -56,8 +61,9 @@ def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
     if flt.peace_only:
         where.append("s.about_peace_talks = 1")
     if flt.speaker:
-        where.append("(s.speaker LIKE ? OR s.speaker_as_written LIKE ?)")
-        params += [f"%{flt.speaker}%", f"%{flt.speaker}%"]
+        # part of a name, taken literally: % and _ in it are not LIKE wildcards
+        where.append("(s.speaker LIKE ? ESCAPE '\\' OR s.speaker_as_written LIKE ? ESCAPE '\\')")
+        params += [f"%{like_literal(flt.speaker)}%"] * 2
     if flt.since:
         where.append("s.said_at >= ?")
         params.append(flt.since)
@@ -69,12 +75,13 @@ def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
         params.append(query)
     sql = f"""
         SELECT s.id, s.speaker, s.speaker_as_written, s.text, s.language, s.kind, s.said_at,
-               s.first_seen_at AS first_seen, s.first_outlet, s.first_url, s.outlets,
+               s.first_seen_at AS first_seen, s.first_outlet,
+               COALESCE(NULLIF(fa.fetched_url, ''), s.first_url) AS first_url, s.outlets,
                s.report_count AS reports, s.outlet_count, s.languages, s.about_peace_talks,
                s.first_seen_via_recap, s.topic_score, s.topic_terms,
                (SELECT group_concat(status) FROM alerts a WHERE a.statement_id = s.id)
                    AS alert_states
-        FROM statements s
+        FROM statements s LEFT JOIN articles fa ON fa.id = s.first_article_id
         {"WHERE " + " AND ".join(where) if where else ""}
         ORDER BY s.said_at DESC, s.id DESC
         LIMIT ?
@@ -95,7 +102,9 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
         db,
         """
         SELECT s.*, (SELECT group_concat(status) FROM alerts a WHERE a.statement_id = s.id)
-                   AS alert_states
+                   AS alert_states,
+               (SELECT NULLIF(fetched_url, '') FROM articles WHERE id = s.first_article_id)
+                   AS first_fetched_url
         FROM statements s WHERE s.id = ?
         """,
         [statement_id],
@@ -103,6 +112,8 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
     if not found:
         return None
     statement = found[0]
+    # links as fetched (http stays http); the canonical URL is only the deduplication key
+    statement["first_url"] = statement.pop("first_fetched_url") or statement["first_url"]
     statement["alerted"] = _alerted(statement)
     for key in ("outlets", "languages", "topic_terms", "topic_concepts", "features"):
         statement[key] = json.loads(statement[key])
@@ -112,7 +123,8 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
     statement["reports"] = _rows(
         db,
         """
-        SELECT r.id, a.source_id AS outlet, a.url, a.language, a.published_at AS published,
+        SELECT r.id, a.source_id AS outlet, COALESCE(NULLIF(a.fetched_url, ''), a.url) AS url,
+               a.language, a.published_at AS published,
                r.kind, r.recap, r.speaker_as_written, r.text, r.about_peace_talks,
                r.topic_score, r.match_score, r.match_reason
         FROM reports r JOIN articles a ON a.id = r.article_id

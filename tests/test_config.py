@@ -128,7 +128,7 @@ def test_the_smtp_password_comes_from_the_environment_only(tmp_path: Path, monke
         (EMAIL_ON + 'security = "none"', "only allowed to a relay on this machine"),
         (EMAIL_ON + 'security = "ssl3"', "security must be one of"),
         (EMAIL_ON + 'mode = "weekly"', "mode must be immediate or digest"),
-        ("[alerts]\nmax_attempts = 0", "max_attempts must be >= 1"),
+        ("[alerts]\nmax_attempts = 0", "max_attempts must be a whole number from 1"),
         ('[alerts.email]\nsender = "a@b.org\\r\\nBcc: x@y.org"', "control characters"),
         ("[diff]\nwindow = 3", "unknown setting 'window'"),
     ],

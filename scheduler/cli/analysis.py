@@ -3,13 +3,39 @@ the labelled dev set)."""
 
 from __future__ import annotations
 
+import stat
+from datetime import date
 from pathlib import Path
 
 import click
 
-from scheduler.cli.app import Context, analyzer_for
+from scheduler.cli.app import Context, InputError, analyzer_for
 from scheduler.cli.render import analysis_table
 from scheduler.output import json_line
+
+
+def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _check_input_file(file: Path, limit: int) -> None:
+    """A regular file no larger than a crawled page may be ([crawl] max_page_bytes): never a
+    device or a pipe read without bound."""
+    try:
+        info = file.stat()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{file} is not a regular file")
+    if info.st_size > limit:
+        raise InputError(
+            f"{file} is larger than [crawl] max_page_bytes ({info.st_size} > {limit} bytes)"
+        )
 
 
 @click.command()
@@ -19,6 +45,7 @@ from scheduler.output import json_line
 @click.option(
     "--date",
     "when",
+    callback=_iso_date,
     help="Publication date (YYYY-MM-DD) for roles; default: found "
     "in the page, else a leading 'date YYYY-MM-DD' line, else today.",
 )
@@ -29,11 +56,13 @@ def analyze(
     """Print the attributed statements of one HTML or text FILE (for tuning)."""
     from scheduler.evaluation.analyze_file import read_article
 
-    analyzer = analyzer_for(obj.config())
+    config = obj.config()
+    _check_input_file(file, config.crawl.max_page_bytes)
+    analyzer = analyzer_for(config)
     try:
         article = read_article(file, language=language, when=when)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (ValueError, OSError) as exc:  # not HTML, not readable: the input, not a bug
+        raise InputError(str(exc)) from exc
     reports = analyzer.analyze(article.text, language=article.language, published=article.date)
     if as_json:
         for report in reports:

@@ -2,15 +2,17 @@
 logging, opening the database.
 
 Exit codes: 0 ok (some sources may have failed), 1 an unexpected error, 2 usage or
-configuration error (nothing crawled), 3 every source failed, 4 the run lock (or the daemon
-lock) is held by another process, 5 a database error (locked beyond the busy timeout, full,
-unreadable).
+configuration error (nothing crawled; also no such statement, no database yet, an input file
+that cannot be read), 3 every source failed, 4 the run lock (or the daemon lock) is held by
+another process, 5 a database error (locked beyond the busy timeout, full, unreadable, or its
+directory not writable so the run lock cannot be created).
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -29,8 +31,8 @@ T = TypeVar("T")
 EXIT_ALL_SOURCES_FAILED = 3
 EXIT_LOCK_HELD = 4
 EXIT_STORE_ERROR = 5
-#: Stopped by SIGINT / SIGTERM: the shell's 128 + signal number.
-EXIT_SIGNALLED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+#: Stopped by SIGHUP / SIGINT / SIGTERM: the shell's 128 + signal number.
+EXIT_SIGNALLED = {signal.SIGHUP: 129, signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def setup_logging(verbose: bool) -> None:
@@ -40,6 +42,14 @@ def setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say it better
+
+
+class InputError(click.ClickException):
+    """A usage-level error that is not about the command line's syntax (no such statement, no
+    database yet, an input file that cannot be read): "Error: …" and exit 2, without the usage
+    text."""
+
+    exit_code = 2
 
 
 def store_error(exc: StoreError) -> NoReturn:
@@ -82,23 +92,33 @@ def cli(ctx: click.Context, config_option: str | None) -> None:
 
 
 def open_existing_db(config: Config) -> Any:
-    from storage.db import open_db
+    """The database for a command that only reads it (``status``, ``statements``, ``show``):
+    opened read-only, without migrations, so a read-only file or directory works and nothing
+    is written — unless an older version wrote it: then it is upgraded first, as by `run`."""
+    from storage.db import SchemaOutdated, open_db, open_db_readonly
 
     if not config.storage_path.exists():
-        raise click.ClickException(
+        raise InputError(
             f"no database at {config.storage_path}: run `peacewatch run` or `peacewatch demo` first"
         )
     try:
-        return open_db(config.storage_path)
+        return open_db_readonly(config.storage_path)
+    except SchemaOutdated as outdated:
+        try:
+            return open_db(config.storage_path)
+        except StoreError as exc:
+            store_error(StoreError(f"{outdated}: {exc}"))
     except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+        store_error(exc)
 
 
 def read_store(config: Config, read: Callable[[Any], T]) -> T:
-    """Open the existing database, read from it, close it."""
+    """Open the existing database, read from it, close it; a database error exits 5."""
     db = open_existing_db(config)
     try:
         return read(db)
+    except sqlite3.DatabaseError as exc:
+        store_error(StoreError(f"database {config.storage_path}: {exc}"))
     finally:
         db.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from scheduler.cli.app import (
     EXIT_LOCK_HELD,
     EXIT_SIGNALLED,
     Context,
+    InputError,
     echo_rows,
     read_store,
     setup_logging,
@@ -23,13 +25,21 @@ from scheduler.lock import LockHeld
 from storage.db import StoreError
 
 
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    """click's FloatRange lets nan through (every comparison with it is false)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 @click.command()
 @click.option("--source", "source_ids", multiple=True, help="Crawl only this source (repeatable).")
 @click.option("--all", "all_sources", is_flag=True, help="Every enabled source, due or not.")
 @click.option(
     "--wait",
     "wait_seconds",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(0, 86400),
+    callback=_finite,
     help="Wait this long for another run's lock (default: [schedule] lock_wait_seconds).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Print the table even when not on a terminal.")
@@ -46,6 +56,7 @@ def run(
     Quiet when all went well and stdout is not a terminal (cron mails nothing); problems are
     one line each on stderr.
     """
+    from scheduler.alerts.delivery import DeliveryReport
     from scheduler.cron import pick_sources, run_once
 
     config = obj.config()
@@ -75,9 +86,10 @@ def run(
     except StoreError as exc:
         store_error(exc)
     if done.stopped_by is not None:
+        # what was delivered and what is left, as it is (DeliveryReport.after_stop)
+        delivery = (done.report.delivery if done.report else None) or DeliveryReport()
         click.echo(
-            f"peacewatch run: stopped by {done.stopped_by.name}; what was stored is kept, "
-            "the rest is decided and alerted by the next run",
+            f"peacewatch run: stopped by {done.stopped_by.name}; {delivery.after_stop()}",
             err=True,
         )
         sys.exit(EXIT_SIGNALLED[done.stopped_by])
@@ -135,6 +147,8 @@ def backup(obj: Context, target: Path) -> None:
     config = obj.config()
     if target.exists():
         raise click.UsageError(f"{target} exists; give a new file name")
+    if not config.storage_path.exists():
+        raise InputError(f"no database at {config.storage_path}: nothing to back up")
     try:
         pages = backup_database(config.storage_path, target)
     except StoreError as exc:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from scheduler.cli.app import store_error
 from scheduler.cli.render import echo_alerts, echo_cycle
 from storage.db import StoreError
 
@@ -20,7 +21,7 @@ from storage.db import StoreError
 )
 @click.option(
     "--port",
-    type=int,
+    type=click.IntRange(0, 65535),
     default=8765,
     show_default=True,
     help="Port to serve the archive on (0: any free port; a busy one falls back).",
@@ -32,7 +33,7 @@ from storage.db import StoreError
 )
 @click.option(
     "--day",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     help="With --serve: which archive day to serve (default: the last).",
 )
@@ -46,7 +47,10 @@ def demo(db_path: str | None, port: int, serve: bool, day: int | None) -> None:
     server = start_archive(port=port, day=1)
     site = server.site
     try:
-        config = demo_config(site, demo_dir, storage_path)
+        try:
+            config = demo_config(site, demo_dir, storage_path)
+        except OSError as exc:  # its folder cannot be written, as for the database itself
+            store_error(StoreError(f"cannot write the demo's files in {demo_dir}: {exc}"))
         if serve:
             site.day = day or site.max_day
             config_file = demo_dir / "peacewatch.toml"
@@ -66,7 +70,7 @@ def demo(db_path: str | None, port: int, serve: bool, day: int | None) -> None:
                 echo_alerts(report)
                 click.echo()
         except StoreError as exc:
-            raise click.ClickException(str(exc)) from exc
+            store_error(exc)
         click.echo(f"database: {storage_path}  (explore it with sqlite3 or Datasette)")
     finally:
         server.stop()

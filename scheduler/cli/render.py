@@ -8,6 +8,7 @@ import click
 
 from scheduler.cycle import CycleReport
 from scheduler.output import alert_summary, run_table, shorten, table
+from storage.text import safe_line, safe_text
 
 
 def echo_cycle(report: CycleReport, title: str) -> None:
@@ -17,7 +18,7 @@ def echo_cycle(report: CycleReport, title: str) -> None:
     )
     click.echo(run_table(report.stats))
     if report.error:
-        click.echo(f"error: {report.error}", err=True)
+        click.echo(f"error: {safe_line(report.error)}", err=True)
     if report.diff is not None and report.delivery is not None:
         click.echo(
             f"diff: {report.diff.reports_decided} reports decided, "
@@ -26,19 +27,23 @@ def echo_cycle(report: CycleReport, title: str) -> None:
             f"retry, {report.delivery.failed} failed"
         )
         for error in report.delivery.errors:
-            click.echo(f"alert delivery: {error}", err=True)
+            click.echo(f"alert delivery: {safe_line(error)}", err=True)
 
 
 def echo_problems(report: CycleReport) -> None:
     """Cron mode: one line on stderr per problem, nothing else."""
     for stats in report.stats:
         if stats.failed:
-            click.echo(f"peacewatch: {stats.source_id} failed: {stats.error_text}", err=True)
+            click.echo(
+                safe_line(f"peacewatch: {stats.source_id} failed: {stats.error_text}"), err=True
+            )
     for error in report.delivery.errors if report.delivery else []:
-        click.echo(f"peacewatch: alert delivery: {error}", err=True)
+        click.echo(safe_line(f"peacewatch: alert delivery: {error}"), err=True)
     for change in report.health:
         click.echo(
-            f"peacewatch: source {change['source_id']} {change['state']}: {change['reason']}",
+            safe_line(
+                f"peacewatch: source {change['source_id']} {change['state']}: {change['reason']}"
+            ),
             err=True,
         )
 
@@ -66,6 +71,7 @@ def status_table(rows: list[dict[str, Any]]) -> str:
             "reports",
             "statements",
             "errors",
+            "refused",
             "last error",
         ),
         [
@@ -79,6 +85,7 @@ def status_table(rows: list[dict[str, Any]]) -> str:
                 r["reports_last_run"],
                 r["new_statements_last_run"],
                 r["errors_last_run"],
+                r["refused_offsite_last_run"],
                 shorten(r["state_reason"] or r["last_error"] or "", 60),
             )
             for r in rows
@@ -147,7 +154,7 @@ def statement_detail(statement: dict[str, Any]) -> str:
         for r in statement["reports"]
     ]
     lines.append(table(("outlet", "lang", "published", "kind", "recap", "why", "url"), rows))
-    return "\n".join(lines)
+    return safe_text("\n".join(lines))
 
 
 def analysis_table(reports: list[Any]) -> str:

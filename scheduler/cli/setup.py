@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli.app import Context
+from scheduler.cli.app import Context, InputError
 from scheduler.output import json_line
 
 
@@ -29,7 +29,7 @@ def init(target: Path | None, force: bool) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(starter_config(), encoding="utf-8")
     except OSError as exc:
-        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {target}")
 
 

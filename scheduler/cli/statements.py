@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 
 import click
 
-from scheduler.cli.app import Context, echo_rows, read_store
+from scheduler.cli.app import Context, InputError, echo_rows, read_store
 from scheduler.cli.render import statement_detail, statements_table
 from scheduler.output import json_line
+
+#: SQLite's largest integer: an id beyond it cannot exist (and cannot be bound)
+SQLITE_MAX_INTEGER = 2**63 - 1
 
 
 def _since(value: str | None) -> str | None:
@@ -16,10 +19,13 @@ def _since(value: str | None) -> str | None:
         return None
     try:
         when = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO time)") from exc
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
+        if when.tzinfo is not None:
+            when = when.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError) as exc:  # OverflowError: before year 1 or after 9999 in UTC
+        raise click.BadParameter(
+            f"{value!r} is not a date between 0001-01-01 and 9999-12-31 (YYYY-MM-DD or ISO time)",
+            param_hint="'--since'",
+        ) from exc
     return when.isoformat(timespec="seconds")
 
 
@@ -67,7 +73,7 @@ def statements(
 
 
 @click.command()
-@click.argument("statement_id", type=int)
+@click.argument("statement_id", type=click.IntRange(1, SQLITE_MAX_INTEGER))
 @click.option("--json", "as_json", is_flag=True, help="The statement and its reports as JSON.")
 @click.pass_obj
 def show(obj: Context, statement_id: int, as_json: bool) -> None:
@@ -76,7 +82,7 @@ def show(obj: Context, statement_id: int, as_json: bool) -> None:
 
     statement = read_store(obj.config(), lambda db: get_statement(db, statement_id))
     if statement is None:
-        raise click.ClickException(f"no statement {statement_id}")
+        raise InputError(f"no statement {statement_id}")
     click.echo(json_line(statement) if as_json else statement_detail(statement))
 
 

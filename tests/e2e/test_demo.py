@@ -250,5 +250,5 @@ def test_show_lists_every_report_and_why_it_joined(demo) -> None:
     for report in statement["reports"]:
         assert {"outlet", "url", "language", "published", "kind", "recap"} <= set(report)
     missing = _peacewatch("--config", config, "show", "999999", cwd=home)
-    assert missing.returncode == 1
+    assert missing.returncode == 2  # a missing statement is a usage-level error
     assert "no statement 999999" in missing.stderr
