@@ -28,6 +28,7 @@ class CrawlJob:
     analysis_worker: bool = False  # analyse in a worker process alongside the crawl
     busy_timeout_seconds: float = 30.0  # [storage] busy_timeout_seconds
     crash_at: list[str] = field(default_factory=list)  # [testing] crash_at (fault tests only)
+    parent_pid: int = 0  # the crawl ends when this process does (crawler/lifeline.py); 0: never
 
     def write(self, path: Path) -> None:
         data = asdict(self)

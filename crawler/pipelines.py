@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -16,6 +17,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.encoder import SentenceEncoder
+from crawler.lifeline import die_with_parent
 from crawler.reports import to_reports
 from storage.crashpoints import crash_point
 from storage.db import StoreError, open_db
@@ -73,8 +75,9 @@ class ArticleAnalysis:
 _worker_analysis: ArticleAnalysis | None = None
 
 
-def _start_worker(setup: AnalysisSetup) -> None:
+def _start_worker(setup: AnalysisSetup, crawl_pid: int) -> None:
     global _worker_analysis
+    die_with_parent(crawl_pid)  # a killed crawl takes its worker with it
     _worker_analysis = ArticleAnalysis(setup)
 
 
@@ -113,7 +116,7 @@ class AnalyzeArticlePipeline:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.setup,),
+                initargs=(self.setup, os.getpid()),
             )
         else:
             self.local = ArticleAnalysis(self.setup)

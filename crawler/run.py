@@ -13,6 +13,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from crawler.job import CrawlJob
+from crawler.lifeline import die_with_parent
 from crawler.spiders.news import NewsSpider
 from storage import crashpoints
 from storage import db as storage_db
@@ -20,6 +21,7 @@ from storage import db as storage_db
 
 def crawl(job_path: str) -> int:
     job = CrawlJob.read(job_path)
+    die_with_parent(job.parent_pid)  # a killed scheduler takes its crawl with it
     storage_db.configure(busy_timeout=job.busy_timeout_seconds)
     crashpoints.configure(job.crash_at)
     settings = get_project_settings()

@@ -70,6 +70,7 @@ def run_crawl(
     with tempfile.TemporaryDirectory(prefix="peacewatch-crawl-") as workdir:
         job_path = Path(workdir) / "job.json"
         job.result_path = str(Path(workdir) / "result.json")
+        job.parent_pid = os.getpid()  # the crawl ends when we do, even by kill -9
         job.write(job_path)
         timed_out = False
         with log_path.open("w", encoding="utf-8") as log:

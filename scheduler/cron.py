@@ -1,20 +1,37 @@
 """One cycle and exit, as ``peacewatch run`` does it for cron: pick the sources, take the run
-lock, skip when nothing is due, and stop cleanly on SIGTERM / SIGINT."""
+lock, close runs a dead process left running, skip when nothing is due, and stop cleanly on
+SIGTERM / SIGINT / SIGHUP."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scheduler.config import Config
 from scheduler.crawl import stop_running_crawls
-from scheduler.cycle import CycleReport, due_now, run_cycle
+from scheduler.cycle import CycleReport, close_interrupted, due_now, run_cycle
 from scheduler.lock import RunLock
 from storage.db import StoreError
 from storage.models import Source
+
+log = logging.getLogger("peacewatch.run")
+#: What stops a run or the daemon cleanly. SIGHUP too (its terminal closed, ``kill -HUP``): it
+#: never reloads the configuration (restart for that).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def on_stop_signals(handler: Callable[[int, Any], None]) -> None:
+    """``handler`` for each of ``STOP_SIGNALS``; a SIGHUP ignored when we started (``nohup``)
+    stays ignored, as asked."""
+    for signum in STOP_SIGNALS:
+        if signum == signal.SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
+            continue
+        signal.signal(signum, handler)
 
 
 @dataclass
@@ -50,6 +67,10 @@ def run_once(
     """Raises ``LockHeld`` when another run holds the lock, ``StoreError`` on database errors."""
     lock = RunLock.beside(config.storage_path).acquire(wait_seconds=wait_seconds)
     try:
+        for run_id in close_interrupted(config):
+            log.warning(
+                "run %d was left running by a process that died: closed as interrupted", run_id
+            )
         if due_only:
             sources = due_now(config, sources)
             if not sources:
@@ -65,8 +86,8 @@ def run_once(
 
 
 def stop_on_signals(grace: float) -> tuple[threading.Event, list[signal.Signals]]:
-    """SIGTERM / SIGINT during a run: stop the crawl (it runs in its own session, so it
-    would not get the signal) and let the cycle end early without losing anything."""
+    """SIGTERM / SIGINT / SIGHUP during a run: stop the crawl (it runs in its own session, so
+    it would not get the signal) and let the cycle end early without losing anything."""
     stopping = threading.Event()
     received: list[signal.Signals] = []
 
@@ -75,6 +96,5 @@ def stop_on_signals(grace: float) -> tuple[threading.Event, list[signal.Signals]
         stopping.set()
         stop_running_crawls(grace)
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    on_stop_signals(handler)
     return stopping, received

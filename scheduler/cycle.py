@@ -24,6 +24,7 @@ from storage.diff import DiffOutcome, DiffParams, decide_pending
 from storage.health import update_health
 from storage.models import Source, SourceRunStats
 from storage.queries import (
+    close_interrupted_runs,
     finish_run,
     forget_feed_validators,
     last_run_times,
@@ -70,7 +71,7 @@ def run_cycle(
     try:
         upsert_sources(db, sources)
         upsert_speakers(db, speakers.get("speakers", []))
-        run_id = start_run(db, trigger)
+        run_id = start_run(db, trigger, [s.id for s in sources])
         job = CrawlJob(
             db_path=str(config.storage_path),
             sources=sources,
@@ -127,7 +128,7 @@ def run_cycle(
                 config.alerts.channels,
                 run_id,
             )
-            delivery = deliver_and_publish(db, config)
+            delivery = deliver_and_publish(db, config, stopping)
             record_delivery(db, run_id, delivery)
     finally:
         db.close()
@@ -145,19 +146,31 @@ def record_delivery(db: Any, run_id: int, delivery: DeliveryReport) -> None:
         )
 
 
-def deliver_and_publish(db: Any, config: Config) -> DeliveryReport:
+def deliver_and_publish(
+    db: Any, config: Config, stopping: threading.Event | None = None
+) -> DeliveryReport:
     """Deliver what the outbox has due, then rewrite the Atom feed."""
-    delivery = deliver_alerts(db, config.alerts)
+    delivery = deliver_alerts(db, config.alerts, stopping)
     if config.alerts.atom_path is not None:
         write_atom_feed(db, config.alerts.atom_path, config.alerts.atom_entries)
     return delivery
 
 
-def deliver_pending(config: Config) -> DeliveryReport:
+def deliver_pending(config: Config, stopping: threading.Event | None = None) -> DeliveryReport:
     """The daemon's alert timer: retries between cycles, without crawling."""
     db = open_db(config.storage_path, timeout=config.busy_timeout_seconds)
     try:
-        return deliver_and_publish(db, config)
+        return deliver_and_publish(db, config, stopping)
+    finally:
+        db.close()
+
+
+def close_interrupted(config: Config) -> list[int]:
+    """Close the runs a dead process left running (``kill -9``, a crash, a power cut) as
+    interrupted; their ids. Only while holding the run lock, so that no run is in progress."""
+    db = open_db(config.storage_path, timeout=config.busy_timeout_seconds)
+    try:
+        return close_interrupted_runs(db)
     finally:
         db.close()
 

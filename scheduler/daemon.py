@@ -1,4 +1,4 @@
-"""``peacewatch daemon``: APScheduler 3 runs the cycles until SIGTERM or SIGINT.
+"""``peacewatch daemon``: APScheduler 3 runs the cycles until SIGTERM, SIGINT or SIGHUP.
 
 One job per group of sources sharing an interval (explicit ids, ``replace_existing``), plus
 one for alert delivery on its own timer. All jobs share ONE worker thread, so two cycles never
@@ -24,7 +24,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.config import Config
 from scheduler.crawl import stop_running_crawls
-from scheduler.cycle import deliver_pending, run_cycle
+from scheduler.cron import on_stop_signals
+from scheduler.cycle import close_interrupted, deliver_pending, run_cycle
 from scheduler.due import SourceGroup, first_run_time, group_by_interval
 from scheduler.lock import LockHeld, RunLock
 from scheduler.output import alert_summary
@@ -121,6 +122,7 @@ class Daemon:
             log.warning("%s skipped: %s", group.job_id, exc)
             return
         try:
+            self._close_interrupted()
             report = run_cycle(
                 self.config, sources=list(group.sources), trigger="daemon", stopping=self.stopping
             )
@@ -146,6 +148,24 @@ class Daemon:
         for payload in report.delivery.delivered if report.delivery else []:
             log.info("alert: %s", alert_summary(payload).replace("\n", " |"))
 
+    def _close_interrupted(self) -> None:
+        """Under the run lock: runs a dead process left running, closed as interrupted."""
+        for run_id in close_interrupted(self.config):
+            log.warning(
+                "run %d was left running by a process that died: closed as interrupted", run_id
+            )
+
+    def close_interrupted_at_start(self) -> None:
+        """At start, when no run holds the lock (one that does closes them itself)."""
+        try:
+            self.lock.acquire(wait_seconds=0)
+        except LockHeld:
+            return
+        try:
+            self._close_interrupted()
+        finally:
+            self.lock.release()
+
     def deliver(self) -> None:
         if self.stopping.is_set():
             return
@@ -154,7 +174,7 @@ class Daemon:
         except LockHeld:
             return  # a cycle (ours or cron's) is running; it delivers at its end
         try:
-            report = deliver_pending(self.config)
+            report = deliver_pending(self.config, self.stopping)
         finally:
             self.lock.release()
         if report.sent or report.errors:
@@ -193,8 +213,9 @@ class Daemon:
             return
         name = signal.Signals(signum).name if signum else "stop"
         log.info(
-            "%s: stopping (a running crawl gets SIGTERM, SIGKILL after %.0f s)",
+            "%s: stopping%s (a running crawl gets SIGTERM, SIGKILL after %.0f s)",
             name,
+            " as on SIGTERM, no reload" if signum == signal.SIGHUP else "",
             self.stop_grace,
         )
         self.stopping.set()
@@ -204,8 +225,8 @@ class Daemon:
     def run(self) -> DaemonStats:
         """Raises ``LockHeld`` when another daemon already serves this database."""
         with RunLock.beside(self.config.storage_path, "daemon").acquire():
-            signal.signal(signal.SIGTERM, self.stop)
-            signal.signal(signal.SIGINT, self.stop)
+            on_stop_signals(self.stop)  # SIGTERM, SIGINT, SIGHUP (unless nohup ignores it)
+            self.close_interrupted_at_start()
             self.add_jobs()
             log.info(
                 "daemon started: %d source(s), database %s",

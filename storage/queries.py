@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlite_utils import Database
 from storage.crashpoints import crash_point
 from storage.db import StoreError, write_transaction
 from storage.models import Article, Report, Source, SourceRunStats
+from storage.redact import redact_credentials, redact_optional
 
 #: What a cycle adds to its run row after the crawl (diff and alerts).
 RUN_TOTALS = (
@@ -95,7 +97,16 @@ def save_feed_state(
                 last_status=excluded.last_status, last_fetched_at=excluded.last_fetched_at,
                 last_error=excluded.last_error, deferred_until=excluded.deferred_until
             """,
-            [source_id, url, etag, last_modified, status, utc_now(), error, deferred_until],
+            [
+                source_id,
+                url,
+                etag,
+                last_modified,
+                status,
+                utc_now(),
+                redact_optional(error),
+                deferred_until,
+            ],
         )
 
 
@@ -288,18 +299,85 @@ def record_page_failure(db: Database, source_id: str, url: str, error: str) -> N
             ON CONFLICT(url) DO UPDATE SET attempts = page_failures.attempts + 1,
                 last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at
             """,
-            [url, source_id, error[:2000], utc_now()],
+            [url, source_id, redact_credentials(error)[:2000], utc_now()],
         )
 
 
-def start_run(db: Database, trigger: str) -> int:
+def failed_attempts(db: Database, urls: list[str]) -> dict[str, int]:
+    """How often each of ``urls`` failed so far (only those that did), in batched reads."""
+    found: dict[str, int] = {}
+    for start in range(0, len(urls), 500):
+        batch = urls[start : start + 500]
+        rows = db.execute(
+            "SELECT url, attempts FROM page_failures "
+            f"WHERE url IN ({', '.join('?' for _ in batch)})",
+            batch,
+        ).fetchall()
+        found.update((url, attempts) for url, attempts in rows)
+    return found
+
+
+def start_run(db: Database, trigger: str, source_ids: Sequence[str] = ()) -> int:
+    """A run row, and one per source marked running: if the run's process dies, the next
+    run closes them as interrupted (``close_interrupted_runs``) and each source shows it."""
     with write_transaction(db):
         cursor = db.execute(
             "INSERT INTO runs (started_at, trigger, status) VALUES (?, ?, 'running')",
             [utc_now(), trigger],
         )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+        run_id = cursor.lastrowid
+        assert run_id is not None
+        for source_id in source_ids:
+            db.execute(
+                "INSERT INTO run_sources (run_id, source_id, status) VALUES (?, ?, 'running')",
+                [run_id, source_id],
+            )
+    return run_id
+
+
+#: The error of a run whose process ended before the run did.
+INTERRUPTED = (
+    "interrupted: the run's process ended before the run did (killed, crashed or the machine "
+    "stopped); what it stored is kept, and its sources' feeds are read in full next time"
+)
+
+
+def close_interrupted_runs(db: Database) -> list[int]:
+    """Close the runs still marked running as ``interrupted`` (finished now), with their
+    sources' rows; returns their ids. Call it only while holding the run lock: then no run is
+    in progress, and a run still marked running is one whose process died.
+
+    The dead crawl may have saved a feed's validators before storing the articles the feed
+    listed, so those sources' feeds are read in full next time (``forget_feed_validators``).
+    """
+    with write_transaction(db):
+        ids = [row[0] for row in db.execute("SELECT id FROM runs WHERE status = 'running'")]
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        now = utc_now()
+        db.execute(
+            f"""
+            UPDATE run_sources SET status = 'interrupted', errors = errors + 1,
+                error_text = COALESCE(error_text, ?)
+            WHERE run_id IN ({marks}) AND status = 'running'
+            """,
+            [INTERRUPTED, *ids],
+        )
+        db.execute(
+            f"""
+            UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE(error, ?),
+                sources = (SELECT COUNT(*) FROM run_sources WHERE run_id = runs.id)
+            WHERE id IN ({marks})
+            """,
+            [now, INTERRUPTED, *ids],
+        )
+        db.execute(
+            "UPDATE feed_state SET etag = NULL, last_modified = NULL WHERE source_id IN "
+            f"(SELECT source_id FROM run_sources WHERE run_id IN ({marks}))",
+            ids,
+        )
+    return ids
 
 
 def finish_run(
@@ -322,10 +400,13 @@ def finish_run(
     with write_transaction(db):
         for item in stats:
             row = asdict(item)
+            row["error_text"] = redact_optional(item.error_text)
             row["run_id"] = run_id
             columns = ", ".join(row)
             db.execute(
-                f"INSERT INTO run_sources ({columns}) VALUES ({', '.join('?' for _ in row)})",
+                # replaces the row start_run marked running
+                f"INSERT OR REPLACE INTO run_sources ({columns}) "
+                f"VALUES ({', '.join('?' for _ in row)})",
                 list(row.values()),
             )
         db.execute(
@@ -340,7 +421,7 @@ def finish_run(
                 failed,
                 sum(s.articles_new for s in stats),
                 round(duration_s, 3),
-                error,
+                redact_optional(error),
                 run_id,
             ],
         )
