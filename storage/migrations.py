@@ -11,6 +11,26 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("peacewatch")
 
 
+def _known() -> set[str]:
+    empty = Database(memory=True)
+    try:
+        return {m.name for m in migrations.pending(empty)}
+    finally:
+        empty.close()
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Migrations the database records that this version does not have: it was written by a
+    newer peacewatch, whose schema this code may misread or break. Only reads."""
+    known = _known()
+    return [m.name for m in migrations.applied(db) if m.name not in known]
+
+
+def pending_migrations(db: Database) -> list[str]:
+    """Migrations this version has that the database has not had yet. Only reads."""
+    return [m.name for m in migrations.pending(db)]
+
+
 @migrations(name="0001_sources_articles_runs")
 def create_core_tables(db: Database) -> None:
     db.execute(
@@ -303,3 +323,29 @@ def create_article_versions(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX article_versions_article ON article_versions(article_id, id)")
+
+
+@migrations(name="0006_run_sources_refused_offsite")
+def add_refused_offsite(db: Database) -> None:
+    """Requests a source's crawl refused because they would have left its own hosts."""
+    db.execute("ALTER TABLE run_sources ADD COLUMN refused_offsite INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0007_alert_recipients")
+def create_alert_recipients(db: Database) -> None:
+    """Email delivery per recipient: who has an alert, who refused it and how often, and how
+    many sends of it ended without the server's answer (it may have been delivered)."""
+    db.execute(
+        """
+        CREATE TABLE alert_recipients (
+            alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('sent', 'refused', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (alert_id, recipient)
+        )
+        """
+    )
+    db.execute("ALTER TABLE alerts ADD COLUMN sends_in_doubt INTEGER NOT NULL DEFAULT 0")

@@ -3,7 +3,9 @@
 An alert row is written by the diff in the same transaction as its statement. Delivery moves
 it ``pending → sending → sent``; ``sending`` is written (with the Message-ID) before the channel
 is asked, so an alert interrupted between the channel's acceptance and ``sent`` is sent once
-more with the same Message-ID — the only duplicate the outbox allows.
+more with the same Message-ID — the only duplicate the outbox allows, and only while the
+server's answer is unknown (bounded: ``storage.recipients`` counts such sends, and tracks each
+email recipient on its own).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class OutboxAlert:
     attempts: int
     message_id: str | None
     created_at: str
+    #: sends that ended without the server's answer after the data (it may have them)
+    sends_in_doubt: int = 0
 
 
 def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -49,7 +53,7 @@ def due_alerts(db: Database, channel: str, now: str | None = None) -> list[Outbo
         db,
         """
         SELECT id, key, channel, type, statement_id, source_id, payload, status, attempts,
-               message_id, created_at
+               message_id, created_at, sends_in_doubt
         FROM alerts
         WHERE channel = ? AND (status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?))
         ORDER BY id
@@ -85,6 +89,13 @@ def mark_sent(db: Database, alert_ids: list[int]) -> None:
             )
 
 
+def retry_time(attempts: int, backoff_seconds: float, now: datetime | None = None) -> str:
+    """When a temporary failure on try number ``attempts`` is retried: backoff × 2^(attempts-1),
+    at most ``MAX_BACKOFF`` later."""
+    delay = min(timedelta(seconds=backoff_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return ((now or datetime.now(UTC)) + delay).isoformat(timespec="seconds")
+
+
 def mark_failed_attempt(
     db: Database,
     alert_ids: list[int],
@@ -116,22 +127,34 @@ def mark_failed_attempt(
                 )
                 failed.append(alert_id)
                 continue
-            delay = min(timedelta(seconds=backoff_seconds * 2 ** (attempts - 1)), MAX_BACKOFF)
             db.execute(
                 "UPDATE alerts SET status = 'pending', attempts = ?, last_error = ?, "
                 "next_attempt_at = ? WHERE id = ?",
-                [attempts, error[:2000], (now + delay).isoformat(timespec="seconds"), alert_id],
+                [attempts, error[:2000], retry_time(attempts, backoff_seconds, now), alert_id],
             )
     return failed
 
 
 def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
-    """Everything an alert says about a statement (DESIGN §7), as it stands now."""
-    statement = _rows(db, "SELECT * FROM statements WHERE id = ?", [statement_id])[0]
+    """Everything an alert says about a statement (DESIGN §7), as it stands now.
+
+    Links are the URLs as fetched (an http-only outlet stays http); the canonical URL is only
+    the key articles are deduplicated under.
+    """
+    statement = _rows(
+        db,
+        """
+        SELECT s.*, a.fetched_url AS first_fetched_url
+        FROM statements s LEFT JOIN articles a ON a.id = s.first_article_id
+        WHERE s.id = ?
+        """,
+        [statement_id],
+    )[0]
     reports = _rows(
         db,
         """
-        SELECT a.source_id AS outlet, s.name, a.url, a.language, a.published_at, a.title
+        SELECT a.source_id AS outlet, s.name, COALESCE(NULLIF(a.fetched_url, ''), a.url) AS url,
+               a.language, a.published_at, a.title
         FROM reports r
         JOIN articles a ON a.id = r.article_id
         JOIN sources s ON s.id = a.source_id
@@ -161,7 +184,7 @@ def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
         "first_seen": statement["first_seen_at"],
         "first_outlet": statement["first_outlet"],
         "first_outlet_name": first_name,
-        "first_url": statement["first_url"],
+        "first_url": statement["first_fetched_url"] or statement["first_url"],
         "title": statement["title"],
         "outlets": outlets,
         "outlet_count": len(outlets),

@@ -1,7 +1,8 @@
 """The email channel of the alert outbox (DESIGN §7): building the alert mails.
 
 One job: turn outbox alerts into an ``EmailMessage`` (an immediate mail or a digest) with a
-stable Message-ID; putting it on the wire is ``scheduler.alerts.mailer``'s job. Scraped titles
+stable Message-ID, and digests into as few mails as fit the server's SIZE (``fit_messages``);
+putting them on the wire is ``scheduler.alerts.mailer``'s job. Scraped titles
 and texts are hostile input: they reach headers only through ``sanitize_header`` and the body
 only without control characters.
 """
@@ -10,18 +11,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from scheduler.config import EmailSettings
+from storage.text import safe_line, safe_text
 
 __all__ = [
     "build_message",
+    "fit_messages",
+    "message_bytes",
     "message_id",
     "sanitize_header",
 ]
@@ -31,12 +37,10 @@ _SPEAKER_LIMIT = 60
 _SNIPPET_LIMIT = 100
 _FALLBACK_DOMAIN = "peacewatch.invalid"
 _DOMAIN_RE = re.compile(r"^[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*$")
-# Everything that could end a header line or confuse a reader of one: C0, DEL, C1 (incl. NEL
-# \x85), and the Unicode line and paragraph separators (\v and \f are C0 already).
-_HEADER_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# A body keeps its line structure and tabs, nothing else below 0x20 (a lone \r or a NUL can
-# make MTAs and mail clients disagree about where lines end).
-_BODY_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# Control and bidi-control characters: storage.text, the one definition every output uses.
+# A header line loses everything that could end it or confuse a reader of it (C0, DEL, C1 incl.
+# NEL, the Unicode line and paragraph separators); a body keeps its line structure and tabs
+# (a lone \r or a NUL can make MTAs and mail clients disagree about where lines end).
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 KINDS = {"direct": "direct quote", "indirect": "paraphrase (indirect speech)"}
@@ -47,9 +51,7 @@ KINDS = {"direct": "direct quote", "indirect": "paraphrase (indirect speech)"}
 
 def sanitize_header(text: str, limit: int = SUBJECT_LIMIT) -> str:
     """One line of text that cannot start a new header, whatever the scraped page contained."""
-    text = _SURROGATES.sub("\ufffd", str(text))
-    text = _HEADER_BREAKERS.sub(" ", text)
-    text = " ".join(text.split())
+    text = safe_line(_SURROGATES.sub("\ufffd", str(text)))
     if len(text) > limit:
         text = text[: max(limit - 1, 0)].rstrip() + "…"
     return text
@@ -75,7 +77,7 @@ def message_id(keys: Sequence[str], domain: str) -> str:
 def _body_text(value: Any) -> str:
     text = "" if value is None else str(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _BODY_CONTROLS.sub("", _SURROGATES.sub("\ufffd", text))
+    return safe_text(_SURROGATES.sub("\ufffd", text))
 
 
 def _when(value: Any) -> str:
@@ -195,6 +197,8 @@ def _statement_body(alert: dict[str, Any]) -> list[str]:
     if others:
         lines.append(f"Other outlets that carried it ({len(others)}):")
         lines.extend(_outlet_line(o) for o in others)
+        if s.get("outlets_omitted"):
+            lines.append(f"  … and {s['outlets_omitted']} more")
     else:
         lines.append("No other outlet has carried it yet.")
     lines.append("")
@@ -286,10 +290,43 @@ def _set_subject(message: EmailMessage, subject: str) -> None:
     message.set_raw("Subject", "\n ".join(words))
 
 
-def build_message(alerts: Sequence[dict[str, Any]], settings: EmailSettings) -> EmailMessage:
-    """One alert makes an immediate mail, several one digest; the Message-ID follows the keys."""
+#: An alert too big for the server's SIZE on its own goes with this much of its text and title
+#: and this many of its outlets (the link to the article stays).
+_SHORT_TEXT = 1000
+_SHORT_OUTLETS = 10
+_SHORTENED_NOTE = " … [shortened to fit the mail server's size limit; the full text is at the link]"
+
+
+def _shortened(alert: dict[str, Any]) -> dict[str, Any]:
+    statement = alert.get("statement")
+    if not isinstance(statement, dict):
+        return alert
+    short = dict(statement)
+    text = str(statement.get("text") or "")
+    if len(text) > _SHORT_TEXT:
+        short["text"] = text[:_SHORT_TEXT].rstrip() + _SHORTENED_NOTE
+    title = str(statement.get("title") or "")
+    if len(title) > _SHORT_TEXT:
+        short["title"] = title[:_SHORT_TEXT].rstrip() + " …"
+    outlets = list(statement.get("outlets") or ())
+    if len(outlets) > _SHORT_OUTLETS:
+        short["outlets"] = outlets[:_SHORT_OUTLETS]
+        short["outlets_omitted"] = len(outlets) - _SHORT_OUTLETS
+    return {**alert, "statement": short}
+
+
+def build_message(
+    alerts: Sequence[dict[str, Any]], settings: EmailSettings, *, shortened: bool = False
+) -> EmailMessage:
+    """One alert makes an immediate mail, several one digest; the Message-ID follows the keys.
+
+    ``shortened``: long statement texts, titles and outlet lists are cut (for a server whose
+    SIZE an alert exceeds on its own); the Message-ID stays the same.
+    """
     if not alerts:
         raise ValueError("build_message needs at least one alert")
+    if shortened:
+        alerts = [_shortened(alert) for alert in alerts]
     message = EmailMessage(policy=default_policy)
     _set_subject(message, _subject(alerts, sanitize_header(settings.subject_prefix, 40)))
     message["From"] = settings.sender
@@ -304,3 +341,66 @@ def build_message(alerts: Sequence[dict[str, Any]], settings: EmailSettings) -> 
     # readable in the raw source.
     message.set_content(body, charset="utf-8", cte="7bit" if body.isascii() else "quoted-printable")
     return message
+
+
+# --- fitting the server's SIZE -------------------------------------------------------------
+
+
+def message_bytes(message: EmailMessage, *, utf8: bool = False) -> bytes:
+    """The message as it goes on the wire (CRLF line ends), flattened as smtplib does it."""
+    with io.BytesIO() as out:
+        if utf8:
+            policy = message.policy.clone(utf8=True)  # type: ignore[call-arg]  # an EmailPolicy
+            generator = BytesGenerator(out, policy=policy)
+        else:
+            generator = BytesGenerator(out)
+        generator.flatten(message, linesep="\r\n")
+        return out.getvalue()
+
+
+def _fits(message: EmailMessage, room: int) -> bool:
+    return len(message_bytes(message)) <= room
+
+
+def fit_messages(
+    alerts: Sequence[dict[str, Any]], settings: EmailSettings, limit: int | None
+) -> list[tuple[list[dict[str, Any]], EmailMessage]]:
+    """The alerts as few mails as fit ``limit`` bytes each (the server's SIZE), in order.
+
+    Each mail is the longest run of alerts that fits (found by doubling, then halving: a few
+    builds per mail, not one per alert). An alert too big for a mail of its own goes alone and
+    shortened, so it never takes the others down. ``limit`` None: one mail.
+    """
+    if limit is None:
+        return [(list(alerts), build_message(alerts, settings))] if alerts else []
+    room = limit - max(limit // 50, 64)  # dot-stuffing and the server's own counting
+    parts: list[tuple[list[dict[str, Any]], EmailMessage]] = []
+    start = 0
+    while start < len(alerts):
+        rest = alerts[start:]
+        best: EmailMessage | None = None
+        fits, too_many = 0, len(rest) + 1
+        probe = 1
+        while probe < too_many:
+            message = build_message(rest[:probe], settings)
+            if not _fits(message, room):
+                too_many = probe
+                break
+            fits, best = probe, message
+            if probe == len(rest):
+                break
+            probe = min(probe * 2, len(rest))
+        while too_many - fits > 1:
+            middle = (fits + too_many) // 2
+            message = build_message(rest[:middle], settings)
+            if _fits(message, room):
+                fits, best = middle, message
+            else:
+                too_many = middle
+        if best is None:
+            parts.append(([rest[0]], build_message(rest[:1], settings, shortened=True)))
+            start += 1
+        else:
+            parts.append((list(rest[:fits]), best))
+            start += fits
+    return parts

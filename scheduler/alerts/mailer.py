@@ -1,40 +1,82 @@
-"""The SMTP transport of the email channel (DESIGN §7): putting one built mail on the wire.
+"""The SMTP transport of the email channel (DESIGN §7): putting built mails on the wire.
 
-One job: deliver a message from ``scheduler.alerts.email`` to the configured server. Delivery
-never downgrades security: the certificate and host name are always verified and a STARTTLS
-server that does not offer STARTTLS is refused rather than spoken to in clear text. Every
-failure comes back as one ``DeliveryError`` that says whether a retry can help, so the outbox
-can back off or give up; its text never holds the password.
+One job: deliver messages from ``scheduler.alerts.email`` to the configured server over one
+connection per delivery cycle (``Session``), so a server that never greets costs one timeout,
+not one per alert. Delivery never downgrades security: the certificate and host name are always
+verified and a STARTTLS server that does not offer STARTTLS is refused rather than spoken to in
+clear text. Each transaction says what became of every recipient: accepted, refused (with the
+server's reply), or not asked because the server's per-message limit of recipients was reached
+(452 after others were accepted, RFC 5321 §4.5.3.1.10) — those go in a transaction of their
+own. Every failure comes back as one ``DeliveryError`` that says whether a retry can help,
+whether the connection is gone, and whether the message may have arrived all the same (the
+connection dropped after the message data, before the server's answer); its text never holds
+the password.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import re
 import smtplib
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import TypeVar
 
-from scheduler.alerts.email import sanitize_header
+from scheduler.alerts.email import message_bytes, sanitize_header
 from scheduler.config import EmailSettings
 
 __all__ = [
     "DeliveryError",
+    "Session",
+    "Transaction",
+    "message_bytes",
     "send_message",
 ]
 
+_T = TypeVar("_T")
+
 
 class DeliveryError(Exception):
-    """A mail was not delivered; ``temporary`` tells the outbox whether retrying can help."""
+    """A mail was not delivered; ``temporary`` tells the outbox whether retrying can help.
 
-    def __init__(self, message: str, *, temporary: bool, code: int | None = None) -> None:
+    ``connection_lost``: the session cannot be used any more. ``in_doubt``: the whole message
+    was sent and the connection ended before the server's answer, so it may have been
+    delivered. ``too_big``: the server refused the message for its size (552, 5.3.4).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        temporary: bool,
+        code: int | None = None,
+        connection_lost: bool = False,
+        in_doubt: bool = False,
+        too_big: bool = False,
+    ) -> None:
         super().__init__(message)
         self.temporary = temporary
         self.code = code
+        self.connection_lost = connection_lost
+        self.in_doubt = in_doubt
+        self.too_big = too_big
 
     def __repr__(self) -> str:
         return f"DeliveryError({self.args[0]!r}, temporary={self.temporary!r}, code={self.code!r})"
+
+
+@dataclass
+class Transaction:
+    """What one SMTP transaction did with its recipients."""
+
+    accepted: list[str] = field(default_factory=list)
+    #: the server's code and reply for each recipient it refused
+    refused: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    #: not asked: the server's limit of recipients per message was reached (452)
+    deferred: list[str] = field(default_factory=list)
 
 
 def _secrets(settings: EmailSettings) -> list[str]:
@@ -152,11 +194,7 @@ def _close(smtp: smtplib.SMTP, polite: bool) -> None:
         smtp.close()
 
 
-def send_message(message: EmailMessage, settings: EmailSettings) -> dict[str, tuple[int, bytes]]:
-    """Deliver one mail; returns the recipients refused when at least one was accepted.
-
-    Raises DeliveryError for everything else; its text never holds the password.
-    """
+def _check_settings(settings: EmailSettings) -> None:
     if not settings.host:
         raise DeliveryError("no SMTP host configured", temporary=False)
     if settings.security not in ("starttls", "tls", "none"):
@@ -169,40 +207,212 @@ def send_message(message: EmailMessage, settings: EmailSettings) -> dict[str, tu
             f"(set ${settings.password_env})",
             temporary=False,
         )
-    host, port, timeout = settings.host, settings.port, settings.timeout_seconds
-    where = f"{host}:{port}"
-    secrets = _secrets(settings)
-    context = _tls_context(settings) if settings.security != "none" else None
-    smtp: smtplib.SMTP | None = None
-    polite = True
-    try:
+
+
+def _lost(exc: BaseException) -> bool:
+    """Whether the connection is unusable after this failure."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421  # the server is closing the connection
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPException):
+        return False  # a local decision (no common AUTH mechanism, SMTPUTF8 missing, …)
+    return isinstance(exc, OSError)
+
+
+def _too_big(exc: BaseException) -> bool:
+    if not isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return False
+    reply = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
+    return exc.smtp_code == 552 or b"5.3.4" in reply
+
+
+def _data_payload(data: bytes) -> bytes:
+    """DATA's payload: lines starting with a dot doubled, then the terminating dot line."""
+    stuffed = re.sub(rb"(?m)^\.", b"..", data)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def _size_limit(smtp: smtplib.SMTP) -> int | None:
+    """The largest message the server takes, from EHLO's SIZE extension (RFC 1870); None when
+    it names no limit (absent, or SIZE 0)."""
+    value = (smtp.esmtp_features.get("size") or "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+class Session:
+    """One connection to the configured server, reused for every message of a delivery cycle.
+
+    Opening it connects, waits for the greeting, secures the connection and logs in; every
+    failure is a ``DeliveryError`` and leaves nothing open. ``size_limit`` is the server's SIZE.
+    """
+
+    def __init__(self, settings: EmailSettings) -> None:
+        _check_settings(settings)
+        self.settings = settings
+        self.where = f"{settings.host}:{settings.port}"
+        self._secrets = _secrets(settings)
+        self._smtp: smtplib.SMTP | None = None
+        self.size_limit: int | None = None
+        context = _tls_context(settings) if settings.security != "none" else None
+        self._guard(lambda: self._connect(context))
+        if self._smtp is not None:
+            self.size_limit = _size_limit(self._smtp)
+
+    def _connect(self, context: ssl.SSLContext | None) -> None:
+        settings, timeout = self.settings, self.settings.timeout_seconds
         if settings.security == "tls":
-            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+            self._smtp = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=timeout, context=context
+            )
         else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            self._smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
+        smtp = self._smtp
         if settings.security == "starttls":
             smtp.ehlo()
             if not smtp.has_extn("starttls"):
                 raise DeliveryError(
-                    f"{where}: server does not offer STARTTLS; refusing to send in clear text",
+                    f"{self.where}: server does not offer STARTTLS; refusing to send in clear text",
                     temporary=False,
                 )
             smtp.starttls(context=context)
             smtp.ehlo()
         if settings.username:
             smtp.login(settings.username, settings.password.reveal())
-        return smtp.send_message(message, to_addrs=list(settings.recipients))
-    except DeliveryError:
-        raise
-    except (OSError, ValueError) as exc:  # smtplib's and ssl's errors are OSErrors
-        text, temporary, code = _classify(exc, where)
-        polite = not temporary or isinstance(exc, smtplib.SMTPResponseException)
-        error = DeliveryError(_scrub(text, secrets), temporary=temporary, code=code)
-        # Keep the original for debugging unless something in its chain shows the secret.
-        if not _chain_mentions(exc, secrets):
-            raise error from exc
-    finally:
-        if smtp is not None:
-            _close(smtp, polite)
-    # Raised out here, not in the handler, so not even __context__ refers to the original.
-    raise error
+        smtp.ehlo_or_helo_if_needed()
+
+    @property
+    def alive(self) -> bool:
+        return self._smtp is not None and self._smtp.sock is not None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self, polite: bool = True) -> None:
+        """QUIT when the server is still talking to us; after a network fault just drop it."""
+        if self._smtp is not None:
+            _close(self._smtp, polite and self._smtp.sock is not None)
+            self._smtp = None
+
+    def describe(self, code: int, reply: bytes | str) -> str:
+        """A refusal as one line for the outbox: the code and the server's words."""
+        return _scrub(f"{code} {_reply_text(reply)}", self._secrets)
+
+    def _guard(self, step: Callable[[], _T], *, in_doubt: bool = False) -> _T:
+        """Run one step of the conversation; every failure becomes a ``DeliveryError``."""
+        try:
+            return step()
+        except DeliveryError:
+            self.close()
+            raise
+        except (OSError, ValueError) as exc:  # smtplib's and ssl's errors are OSErrors
+            text, temporary, code = _classify(exc, self.where)
+            lost = _lost(exc)
+            if in_doubt and lost:
+                text = (
+                    f"{self.where}: the connection ended after the message data, before the "
+                    f"server's answer ({exc}); the server may have accepted it"
+                )
+            error = DeliveryError(
+                _scrub(text, self._secrets),
+                temporary=temporary,
+                code=code,
+                connection_lost=lost or self._smtp is None,
+                in_doubt=in_doubt and lost,
+                too_big=_too_big(exc),
+            )
+            # Keep the original for debugging unless something in its chain shows the secret.
+            cause = None if _chain_mentions(exc, self._secrets) else exc
+        if error.connection_lost:
+            self.close(polite=isinstance(cause, smtplib.SMTPResponseException))
+        elif self._smtp is not None:
+            with contextlib.suppress(OSError):  # end the failed transaction, keep the session
+                self._smtp.rset()
+        # Raised out here, not in the handler, so not even __context__ refers to the original.
+        raise error from cause
+
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> Transaction:
+        """One transaction: MAIL, RCPT for each recipient until the server's limit, DATA.
+
+        Raises DeliveryError when the message as a whole was not delivered; refused and
+        deferred recipients come back in the ``Transaction`` instead.
+        """
+        smtp = self._smtp
+        if smtp is None or smtp.sock is None:
+            raise DeliveryError(
+                f"{self.where}: the connection is closed", temporary=True, connection_lost=True
+            )
+        sender = self.settings.sender
+        utf8 = not "".join([sender, *recipients]).isascii()
+        data = self._guard(lambda: message_bytes(message, utf8=utf8))
+        options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
+        if utf8:
+            options += ["SMTPUTF8", "BODY=8BITMIME"]
+        done = Transaction()
+
+        def envelope_and_data() -> bool:
+            if utf8 and not smtp.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError(
+                    "an address needs SMTPUTF8, which the server does not offer"
+                )
+            code, reply = smtp.mail(sender, options)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, reply, sender)
+            for index, recipient in enumerate(recipients):
+                code, reply = smtp.rcpt(recipient)
+                if code in (250, 251):
+                    done.accepted.append(recipient)
+                elif code == 421:
+                    raise smtplib.SMTPResponseException(code, reply)
+                elif code == 452 and done.accepted:
+                    done.deferred = list(recipients[index:])  # this message is full
+                    break
+                else:
+                    done.refused[recipient] = (code, reply)
+            if not done.accepted:
+                smtp.rset()
+                return False
+            code, reply = smtp.docmd("DATA")
+            if code != 354:
+                raise smtplib.SMTPDataError(code, reply)
+            smtp.send(_data_payload(data))
+            return True
+
+        def answer() -> None:
+            code, reply = smtp.getreply()
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
+
+        if self._guard(envelope_and_data):
+            self._guard(answer, in_doubt=True)
+        return done
+
+    def refusal(self, refused: dict[str, tuple[int, bytes]]) -> DeliveryError:
+        """Every recipient refused: temporary when every refusal was."""
+        text, temporary, code = _classify(smtplib.SMTPRecipientsRefused(refused), self.where)
+        return DeliveryError(_scrub(text, self._secrets), temporary=temporary, code=code)
+
+
+def send_message(message: EmailMessage, settings: EmailSettings) -> dict[str, tuple[int, bytes]]:
+    """Deliver one mail to every configured recipient, in as many transactions as the server's
+    recipient limit needs; returns the recipients refused when at least one was accepted.
+
+    Raises DeliveryError for everything else; its text never holds the password.
+    """
+    with Session(settings) as session:
+        remaining = list(settings.recipients)
+        refused: dict[str, tuple[int, bytes]] = {}
+        accepted = False
+        while remaining:
+            done = session.send(message, remaining)
+            refused.update(done.refused)
+            accepted = accepted or bool(done.accepted)
+            remaining = done.deferred
+        if not accepted:
+            raise session.refusal(refused)
+        return refused
