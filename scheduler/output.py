@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from storage.models import SourceRunStats
+from storage.text import safe_data, safe_line, safe_text
 
 
 def _width(text: str) -> int:
@@ -15,7 +16,10 @@ def _width(text: str) -> int:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    """Aligned columns; every cell one line, without control or bidi-control characters."""
+    cells = [[str(h) for h in headers]] + [
+        ["" if v is None else safe_line(str(v)) for v in r] for r in rows
+    ]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for index, row in enumerate(cells):
@@ -28,7 +32,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=False)
+    """One JSON object; its strings without control or bidi-control characters."""
+    return json.dumps(safe_data(record), ensure_ascii=False, sort_keys=False)
 
 
 def run_table(stats: list[SourceRunStats]) -> str:
@@ -44,6 +49,7 @@ def run_table(stats: list[SourceRunStats]) -> str:
             s.reports,
             s.statements_new,
             s.errors,
+            s.refused_offsite,
             (s.error_text or s.deferred_until or "")[:70],
         )
         for s in sorted(stats, key=lambda s: s.source_id)
@@ -60,6 +66,7 @@ def run_table(stats: list[SourceRunStats]) -> str:
             "reports",
             "statements",
             "errors",
+            "refused",
             "first error",
         ),
         rows,
@@ -67,7 +74,7 @@ def run_table(stats: list[SourceRunStats]) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = safe_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -75,7 +82,7 @@ def alert_summary(payload: dict[str, Any]) -> str:
     """One alert as a person reads it in a terminal: who, how many outlets, what."""
     if payload.get("type") != "statement":
         health = payload.get(payload.get("type", ""), {})
-        return (
+        return safe_line(
             f"[{payload.get('type')}] {health.get('source_id')}: {health.get('state')} "
             f"{health.get('reason', '')}"
         )
@@ -93,4 +100,4 @@ def alert_summary(payload: dict[str, Any]) -> str:
             f"    also: {', '.join(others)} ({statement['outlet_count']} outlets, "
             f"{', '.join(statement['languages'])})"
         )
-    return "\n".join(lines)
+    return safe_text("\n".join(lines))

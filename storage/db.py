@@ -1,4 +1,5 @@
-"""Opening the database the same way everywhere: WAL, a busy timeout, foreign keys, migrations."""
+"""Opening the database the same way everywhere: WAL, a busy timeout, foreign keys, migrations
+— or, for commands that only read, read-only, changing nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.migrations import migrations
+from storage.migrations import migrations, pending_migrations, unknown_migrations
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -28,6 +29,10 @@ class StoreError(Exception):
     """The store could not do what was asked (locked, full, unreadable); the message says why."""
 
 
+class SchemaOutdated(StoreError):
+    """A read-only open found a database an older version wrote: its migrations are pending."""
+
+
 def open_db(path: str | Path, *, timeout: float | None = None, migrate: bool = True):
     """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
@@ -41,6 +46,7 @@ def open_db(path: str | Path, *, timeout: float | None = None, migrate: bool = T
     try:
         conn = sqlite3.connect(str(path), timeout=timeout)
         db = sqlite_utils.Database(conn)
+        _refuse_unknown_schema(db, path)  # before anything is written, WAL mode included
         with db.ensure_autocommit_on():
             db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -53,6 +59,84 @@ def open_db(path: str | Path, *, timeout: float | None = None, migrate: bool = T
     return db
 
 
+def _refuse_unknown_schema(db: sqlite_utils.Database, path: Path) -> None:
+    unknown = unknown_migrations(db)
+    if unknown:
+        db.close()
+        raise StoreError(
+            f"database {path} has schema changes this version of peacewatch does not know "
+            f"({', '.join(unknown)}): it was written by a newer version. Not using it; "
+            "upgrade peacewatch, or point [storage] path at another database"
+        )
+
+
+#: SQLite's answers when a read-only connection cannot create the WAL index (``-shm``) beside
+#: a WAL database in a directory it may not write.
+_NO_WAL_INDEX = {
+    "SQLITE_CANTOPEN",
+    "SQLITE_READONLY",
+    "SQLITE_READONLY_CANTINIT",
+    "SQLITE_READONLY_CANTLOCK",
+    "SQLITE_READONLY_DIRECTORY",
+}
+
+
+def _connect_readonly(path: Path, timeout: float, *, immutable: bool) -> sqlite_utils.Database:
+    uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+    db = sqlite_utils.Database(conn)
+    try:
+        db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file for real
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def open_db_readonly(path: str | Path, *, timeout: float | None = None) -> sqlite_utils.Database:
+    """Open an existing database only to read it (``status``, ``statements``, ``show``).
+
+    SQLite's read-only mode, no migrations, no change of journal mode: nothing is written, and
+    a database file, directory or mount the user may not write still works. A WAL database
+    needs its index file (``-shm``) beside it; when that is missing and cannot be created (a
+    read-only directory), and no write-ahead log holds commits, the file is read as immutable
+    — with no ``-wal`` file, no process has it open for writing.
+    """
+    timeout = _default_timeout if timeout is None else timeout
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+    try:
+        try:
+            db = _connect_readonly(path, timeout, immutable=False)
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") not in _NO_WAL_INDEX:
+                raise
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"cannot read database {path}: {exc}; its write-ahead log {wal} holds "
+                    "commits, which SQLite can only read with write access to the directory"
+                ) from exc
+            db = _connect_readonly(path, timeout, immutable=True)
+        try:
+            _refuse_unknown_schema(db, path)
+            pending = pending_migrations(db)
+        except BaseException:
+            db.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot read database {path}: {_explain(exc, timeout)}") from exc
+    if pending:
+        db.close()
+        raise SchemaOutdated(
+            f"database {path} was written by an older version of peacewatch and needs "
+            f"upgrading ({', '.join(pending)}), which needs write access"
+        )
+    return db
+
+
 def _explain(exc: sqlite3.Error, timeout: float | None = None) -> str:
     """SQLite's terse message, with what it means for the operator."""
     text = str(exc)
@@ -61,6 +145,8 @@ def _explain(exc: sqlite3.Error, timeout: float | None = None) -> str:
         return f"{text}: another process held the write lock longer than the busy timeout{waited}"
     if "full" in text:
         return f"{text} (no space left for the database, or its size limit reached)"
+    if "readonly" in text or "read-only" in text:
+        return f"{text} (the database file or its directory is read-only)"
     return text
 
 

@@ -10,15 +10,21 @@ from typing import Any
 
 from storage.outbox import statement_payload
 from storage.queries import utc_now
+from storage.text import safe_line, safe_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ID = "urn:peacewatch:new-peace-talk-statements"
-#: Characters XML 1.0 cannot carry at all (scraped text may contain them).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Non-characters XML 1.0 cannot carry (the controls it cannot carry go with safe_text).
+_NOT_XML = re.compile("[\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub(" ", text)
+    """Scraped text as the feed carries it: no control or bidi-control character."""
+    return _NOT_XML.sub(" ", safe_text(text))
+
+
+def _one_line(text: str) -> str:
+    return _NOT_XML.sub(" ", safe_line(text))
 
 
 def _entry_summary(statement: dict[str, Any]) -> str:
@@ -62,16 +68,22 @@ def write_atom_feed(db: Any, path: Path, entries: int = 50) -> int:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:peacewatch:statement:{statement_id}"
         title = f"{statement['speaker']}: {statement['text']}"
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = _clean(" ".join(title.split())[:200])
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = _one_line(title)[:200]
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = statement["first_seen"]
         ET.SubElement(entry, f"{{{ATOM}}}published").text = statement["said_at"]
-        ET.SubElement(entry, f"{{{ATOM}}}link", href=statement["first_url"], rel="alternate")
-        for outlet in statement["outlets"][1:]:
-            ET.SubElement(entry, f"{{{ATOM}}}link", href=outlet["url"], rel="related")
+        # the links as fetched (http stays http), not the canonical deduplication key
+        href = _one_line(statement["first_url"])
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=href, rel="alternate")
+        for outlet in statement["outlets"]:
+            if outlet["url"] != statement["first_url"]:
+                ET.SubElement(
+                    entry, f"{{{ATOM}}}link", href=_one_line(outlet["url"]), rel="related"
+                )
         summary = ET.SubElement(entry, f"{{{ATOM}}}summary", type="text")
         summary.text = _clean(_entry_summary(statement))
-        category = ET.SubElement(entry, f"{{{ATOM}}}category", term=statement["speaker"])
-        category.set("label", statement["speaker"])
+        speaker = _one_line(statement["speaker"])
+        category = ET.SubElement(entry, f"{{{ATOM}}}category", term=speaker)
+        category.set("label", speaker)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     ET.ElementTree(feed).write(tmp, encoding="utf-8", xml_declaration=True)

@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from storage.text import safe_data
+
 
 def alert_line(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    """One JSON object, with no control or bidi-control character in any of its strings."""
+    return json.dumps(safe_data(payload), ensure_ascii=False, sort_keys=True)
 
 
 def write_alerts(
