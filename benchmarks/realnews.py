@@ -77,8 +77,9 @@ def analysis_column(analyzer: Analyzer, articles: list[DevArticle]) -> dict[str,
     hard = [a for a in articles if a.negative]
     if hard:
         result = evaluate(analyzer, hard).summary()["fresh_peace_statement_in_article"]
-        column["hard negatives: articles / falsely alerted / precision"] = (
-            f"{len(hard)} / {result['fp']} / {result['precision']:.2f}"
+        right = 1 - result["fp"] / len(hard)
+        column["hard negatives: articles / wrongly found a fresh one / share right"] = (
+            f"{len(hard)} / {result['fp']} / {right:.2f}"
         )
     for language in ("ru", "uk", "en"):
         subset = [a for a in articles if a.language == language]
