@@ -157,3 +157,27 @@ def test_eval_scores_the_dev_set_at_least_as_well_as_recorded() -> None:
     assert archive["real_peace_statements"] >= 90
     assert archive["alerts_per_real_statement"] <= 2.1
     assert archive["same_statement_pairs"]["precision"] >= 0.7
+
+
+def test_statements_in_an_article_about_another_negotiation_are_not_about_this_war(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Iran and the United States held a second round of nuclear negotiations in Muscat.\n\n"
+        'Steve Witkoff said: "The negotiations were constructive and will continue next week."'
+    )
+    (report,) = analyzer.analyze(text, language="en", published=date(2026, 2, 11))
+    assert report.speaker == "Steve Witkoff"
+    assert not report.about_peace_talks
+    assert "-elsewhere" in report.topic_concepts
+
+
+def test_the_same_words_in_an_article_about_this_war_are_about_its_talks(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Ukraine and Russia held a second round of talks in Geneva.\n\n"
+        'Steve Witkoff said: "The negotiations were constructive and will continue next week."'
+    )
+    (report,) = analyzer.analyze(text, language="en", published=date(2026, 2, 11))
+    assert report.about_peace_talks

@@ -60,3 +60,27 @@ def test_negative_cues_pull_the_score_down() -> None:
 def test_threshold_can_be_overridden() -> None:
     strict = Lexicon.from_data({"concepts": [], "threshold": 1.0}, threshold=2.0)
     assert strict.threshold == 2.0
+
+
+SCOPED = Lexicon.from_data(
+    {
+        "threshold": 1.0,
+        "concepts": [{"id": "negotiations", "weight": 1.0, "en": ["negotiat*", "talks"]}],
+        "anchors": [{"id": "this-war", "en": ["ukrain*", "kyiv*"]}],
+        "elsewhere": [{"id": "other", "en": ["iran*", "hamas"]}],
+    }
+)
+
+
+def test_an_article_on_another_negotiation_that_never_names_this_war_is_elsewhere() -> None:
+    text = "Iran and the United States met in Geneva. The talks were useful, the envoy said."
+    assert SCOPED.elsewhere(text) == ["iran*"]
+
+
+def test_naming_this_war_keeps_an_article_in_scope_whatever_else_it_names() -> None:
+    text = "Kyiv's envoy said the talks would go on; Iranian drones still hit the city."
+    assert SCOPED.elsewhere(text) == []
+
+
+def test_an_article_naming_no_other_negotiation_is_never_elsewhere() -> None:
+    assert SCOPED.elsewhere("The envoy said the talks would resume in spring.") == []

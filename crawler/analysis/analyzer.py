@@ -55,6 +55,7 @@ class Analyzer:
         paragraph_scores = [self.lexicon.score(text[a:b]).score for a, b in spans]
         about = [score >= self.lexicon.threshold for score in paragraph_scores]
         article_about_talks = bool(about) and sum(about) / len(about) >= self.article_share
+        elsewhere = self.lexicon.elsewhere(f"{title}\n{text}")
         reports: list[Finding] = []
         last: tuple[Candidate, Finding] | None = None
         for candidate in find_candidates(text, title):
@@ -79,10 +80,12 @@ class Analyzer:
                 kind=candidate.kind,
                 text=statement,
                 recap=candidate.recap,
-                about_peace_talks=self.lexicon.is_about_talks(score),
+                about_peace_talks=self.lexicon.is_about_talks(score) and not elsewhere,
                 topic_score=score.score,
-                topic_concepts=score.concepts + [f"-{n}" for n in score.negatives],
-                topic_terms=score.terms,
+                topic_concepts=score.concepts
+                + [f"-{n}" for n in score.negatives]
+                + (["-elsewhere"] if elsewhere else []),
+                topic_terms=score.terms + elsewhere[:1],
                 start=candidate.start
                 + (
                     len(text[candidate.start : candidate.end])

@@ -70,10 +70,20 @@ def _match_from(patterns: tuple[str, ...], words: list[str], i: int) -> bool:
 
 
 class Lexicon:
-    def __init__(self, concepts: list[Concept], negatives: list[Concept], threshold: float) -> None:
+    def __init__(
+        self,
+        concepts: list[Concept],
+        negatives: list[Concept],
+        threshold: float,
+        anchors: list[Concept] | None = None,
+        elsewhere: list[Concept] | None = None,
+    ) -> None:
         self.concepts = concepts
         self.negatives = negatives
         self.threshold = threshold
+        # Article scope: words that tie a text to this war, and words of other negotiations.
+        self._anchors = Lexicon(anchors, [], threshold) if anchors else None
+        self._elsewhere = Lexicon(elsewhere, [], threshold) if elsewhere else None
         # Terms indexed by their first word (exact) or the first letters of their prefix, so a
         # statement is checked only against terms that can start at one of its words.
         self._exact: dict[str, list[tuple[Concept, Term, bool]]] = {}
@@ -112,6 +122,8 @@ class Lexicon:
             build(data.get("concepts", [])),
             build(data.get("negatives", [])),
             float(threshold if threshold is not None else data.get("threshold", 1.0)),
+            build(data.get("anchors", [])),
+            build(data.get("elsewhere", [])),
         )
 
     def score(self, text: str) -> TopicScore:
@@ -133,6 +145,16 @@ class Lexicon:
             result.terms.append(term.text)
         result.score = round(result.score, 3)
         return result
+
+    def elsewhere(self, text: str) -> list[str]:
+        """The terms of another negotiation (Iran, Gaza, arms control, trade…) in an article
+        that never mentions this war; [] when it does, or names no other negotiation. Such an
+        article's statements are not about this war's talks, whatever their own words."""
+        if self._anchors is None or self._elsewhere is None:
+            return []
+        if self._anchors.score(text).concepts:
+            return []
+        return self._elsewhere.score(text).terms
 
     def is_about_talks(self, score: TopicScore) -> bool:
         return score.score >= self.threshold
