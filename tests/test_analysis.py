@@ -181,3 +181,30 @@ def test_the_same_words_in_an_article_about_this_war_are_about_its_talks(
     )
     (report,) = analyzer.analyze(text, language="en", published=date(2026, 2, 11))
     assert report.about_peace_talks
+
+
+def test_she_is_never_a_man_named_just_before(analyzer: Analyzer) -> None:
+    text = (
+        "Kaja Kallas met Marco Rubio in Munich on Friday.\n\n"
+        'She said: "Europe must be at the table when the talks on Ukraine resume."'
+    )
+    (report,) = analyzer.analyze(text, language="en", published=date(2026, 2, 13))
+    assert report.speaker == "Kaja Kallas"
+    assert report.speaker_resolution == "pronoun"
+
+
+def test_a_pronoun_no_one_named_agrees_with_gives_no_speaker(analyzer: Analyzer) -> None:
+    text = (
+        "Marco Rubio spoke to reporters in Munich on Friday.\n\n"
+        'She said: "Europe must be at the table when the talks on Ukraine resume."'
+    )
+    assert analyzer.analyze(text, language="en", published=date(2026, 2, 13)) == []
+
+
+def test_russian_pronoun_agreement_picks_the_woman_named_earlier(analyzer: Analyzer) -> None:
+    text = (
+        "Мария Захарова прокомментировала слова Сергея Рябкова.\n\n"
+        "Она заявила, что Москва готова к переговорам с Киевом без предварительных условий."
+    )
+    (report,) = analyzer.analyze(text, language="ru", published=date(2026, 2, 13))
+    assert report.speaker == "Maria Zakharova"

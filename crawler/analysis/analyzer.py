@@ -157,4 +157,8 @@ class Analyzer:
         if last is not None and candidate.paragraph - last[0].paragraph <= 1:
             recent_speaker = Mention(last[1].speaker, last[1].speaker_as_written, -1, -1, "name")
         tracker.last_person = recent_speaker or (before[-1] if before else tracker.last_person)
+        candidates = ([recent_speaker] if recent_speaker else []) + before[::-1]
+        if tracker.last_person is not None and tracker.last_person not in candidates:
+            candidates.append(tracker.last_person)
+        tracker.candidates = candidates
         return tracker.resolve(window, candidate.speaker_start)

@@ -16,6 +16,15 @@ from crawler.analysis.speech import is_speech_word
 
 LANGS = ("en", "ru", "uk")
 PRONOUNS = {"он", "она", "він", "вона", "he", "she"}
+#: The grammatical gender a pronoun asks of the person it stands for.
+PRONOUN_GENDER = {
+    "он": "masc",
+    "він": "masc",
+    "he": "masc",
+    "она": "femn",
+    "вона": "femn",
+    "she": "femn",
+}
 #: Words that make a mention an unnamed source, which is not a speaker (DESIGN §2).
 UNNAMED = re.compile(
     r"^(источник|собеседник|инсайдер|джерел|джерело|співрозмовник|інсайдер|source|official|"
@@ -183,6 +192,27 @@ def _looks_like_name(token: str, lang: str) -> bool:
     return any({"Surn", "Name"} & set(p.tag.grammemes) for p in analyzer(lang).parse(token)[:2])
 
 
+def name_gender(name: str, lang: str) -> str:
+    """ "masc" / "femn" of a person's name by its Russian or Ukrainian morphology — a first name
+    decides ("Урсула", "Марк"), else a surname ("Каллас" has no gender; "Захарова" has) — or
+    "" when the name is not Cyrillic or morphology is not sure."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", name):
+        return ""
+    words = [t for t, _, _ in tokens(name)]
+    for grammeme in ("Name", "Surn"):
+        for word in words:
+            genders = {
+                str(p.tag.gender)
+                for p in analyzer(lang).parse(word)[:3]
+                if grammeme in p.tag.grammemes and p.tag.gender in ("masc", "femn")
+            }
+            if len(genders) == 1:
+                return genders.pop()
+    return ""
+
+
 @dataclass(frozen=True)
 class Role:
     phrases: dict[str, tuple[str, ...]]
@@ -203,6 +233,7 @@ class Speaker:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     pinned: tuple[str, ...] = ()
     roles: tuple[Role, ...] = ()
+    gender: str = ""  # "masc" | "femn" | "" (unknown)
 
 
 @dataclass(frozen=True)
@@ -238,6 +269,7 @@ def _parse_date(value: Any) -> date | None:
 class Gazetteer:
     def __init__(self, speakers: list[Speaker]) -> None:
         self.speakers = {s.name: s for s in speakers}
+        self._genders: dict[str, str] = {}
         self._index: dict[str, list[_Entry]] = {}
         self.names_first_words: set[str] = set()
         for speaker in speakers:
@@ -271,6 +303,7 @@ class Gazetteer:
                     aliases={lang: tuple(aliases.get(lang, ())) for lang in LANGS},
                     pinned=tuple(entry.get("pinned", ())),
                     roles=roles,
+                    gender={"f": "femn", "m": "masc"}.get(entry.get("gender", ""), ""),
                 )
             )
         return cls(speakers)
@@ -293,6 +326,31 @@ class Gazetteer:
             self._index.setdefault(form, []).append(entry)
         if role is None:
             self.names_first_words.update(forms[0])
+
+    def gender(self, name: str, lang: str) -> str:
+        """A person's grammatical gender: the gazetteer's ``gender``, else a guess from its
+        Russian and Ukrainian aliases, else from the name itself for a person the gazetteer
+        does not know; "" for a body or when unsure."""
+        if name not in self._genders:
+            speaker = self.speakers.get(name)
+            if speaker is None:
+                found = name_gender(name, lang)
+            elif speaker.kind != "person":
+                found = ""
+            elif speaker.gender:
+                found = speaker.gender
+            else:
+                found = next(
+                    (
+                        g
+                        for lang_ in ("ru", "uk")
+                        for alias in speaker.aliases.get(lang_, ())
+                        if (g := name_gender(alias, lang_))
+                    ),
+                    "",
+                )
+            self._genders[name] = found
+        return self._genders[name]
 
     def match_at(
         self, words: list[str], i: int, when: date | None
@@ -319,6 +377,9 @@ class SpeakerTracker:
     lang: str
     when: date | None
     last_person: Mention | None = None
+    #: people a pronoun may stand for, the most likely first (set by the analyzer per mention);
+    #: the first whose gender agrees with the pronoun is taken
+    candidates: list[Mention] = field(default_factory=list)
 
     def resolve(self, text: str, offset: int = 0) -> Mention | None:
         """The speaker named in ``text`` (an attribution window), or None when there is none."""
@@ -379,10 +440,11 @@ class SpeakerTracker:
         # 3. a pronoun or a bare role refers to the last person named
         for index, word in enumerate(words):
             if word in PRONOUNS or (ROLE_HEADS.match(word) and index < 3 and not run):
-                if self.last_person is not None:
+                referent = self._referent(word)
+                if referent is not None:
                     _, start, end = found[index]
                     return Mention(
-                        self.last_person.name,
+                        referent.name,
                         text[start:end],
                         offset + start,
                         offset + end,
@@ -403,6 +465,21 @@ class SpeakerTracker:
                 "unknown",
             )
             return self._remember(mention)
+        return None
+
+    def _referent(self, word: str) -> Mention | None:
+        """Whom a pronoun or bare role stands for: the most likely person, unless a pronoun's
+        gender rules them out ("она" is never Rubio); then the next likely who agrees, or
+        nobody — a statement without a speaker is better than one with the wrong one."""
+        wanted = PRONOUN_GENDER.get(word)
+        if wanted is None:
+            return self.last_person
+        people = [m for m in self.candidates if m.person] or (
+            [self.last_person] if self.last_person is not None else []
+        )
+        for person in people:
+            if self.gazetteer.gender(person.name, self.lang) in (wanted, ""):
+                return person
         return None
 
     def _remember(self, mention: Mention) -> Mention:
