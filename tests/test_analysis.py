@@ -208,3 +208,29 @@ def test_russian_pronoun_agreement_picks_the_woman_named_earlier(analyzer: Analy
     )
     (report,) = analyzer.analyze(text, language="ru", published=date(2026, 2, 13))
     assert report.speaker == "Maria Zakharova"
+
+
+def test_the_principal_named_after_an_aides_role_is_not_the_speaker(analyzer: Analyzer) -> None:
+    text = (
+        "Помощник Путина Юрий Ушаков заявил, что следующий раунд переговоров с Украиной "
+        "пройдет в Абу-Даби."
+    )
+    (report,) = analyzer.analyze(text, language="ru", published=date(2026, 2, 13))
+    assert report.speaker == "Yuri Ushakov"
+
+
+def test_an_envoy_named_after_his_principal_and_a_comma_is_the_speaker(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Спецпредставитель российского президента Владимира Путина, Кирилл Дмитриев, заявил, "
+        "что переговоры с американской делегацией в Майами были конструктивными."
+    )
+    (report,) = analyzer.analyze(text, language="ru", published=date(2026, 2, 13))
+    assert report.speaker == "Kirill Dmitriev"
+
+
+def test_a_role_followed_by_the_name_in_the_nominative_is_that_person(analyzer: Analyzer) -> None:
+    text = "Президент Володимир Зеленський заявив, що Україна готова до переговорів у Женеві."
+    (report,) = analyzer.analyze(text, language="uk", published=date(2026, 2, 13))
+    assert report.speaker == "Volodymyr Zelensky"

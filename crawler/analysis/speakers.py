@@ -42,7 +42,8 @@ CITING_SOURCES = re.compile(
 ROLE_HEADS = re.compile(
     r"^(генсек|генеральн|секретар|министр|міністр|глав|голов|очільник|президент|премьер|прем'єр|"
     r"канцлер|пресс-секретар|речник|спикер|спікер|представител|помощник|помічник|советник|"
-    r"радник|спецпосланник|посланник|переговорщик|дипломат|chief|minister|president|"
+    r"радник|спецпосланник|посланник|спецпредставител|спецпредставник|спецпосланц|спецпосланец|"
+    r"посланц|переговорщик|дипломат|chief|minister|president|"
     r"spokes|envoy|secretary|chancellor|premier|negotiator|diplomat|aide|adviser|advisor|head|"
     r"leader|лидер|лідер|официальн|офіційн)",
 )
@@ -211,6 +212,16 @@ def name_gender(name: str, lang: str) -> str:
             if len(genders) == 1:
                 return genders.pop()
     return ""
+
+
+def _genitive(word: str, lang: str) -> bool:
+    """Only a genitive reading, no nominative one ("Путина", "президента"; not "Зеленский")."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk"):
+        return False
+    cases = {str(p.tag.case) for p in analyzer(lang).parse(word)[:4]}
+    return "gent" in cases and "nomn" not in cases
 
 
 @dataclass(frozen=True)
@@ -403,6 +414,14 @@ class SpeakerTracker:
                 i += 1
                 continue
             speaker, length, is_role = match
+            if any(ROLE_HEADS.match(w) for w in words[max(0, i - 3) : i]) and (
+                _genitive(words[i], self.lang) or self._person_at(words, i + length, speaker)
+            ):
+                # "помощник Путина Ушаков", "спецпредставитель российского лидера Владимира
+                # Путина, Кирилл Дмитриев": a name in the genitive shortly after a role head is
+                # whose aide it is, never the speaker ("президент Зеленский" is)
+                i += length
+                continue
             oblique = i > 0 and words[i - 1] in _OBLIQUE_PREPOSITIONS
             rank = 1 if speaker.kind != "person" else (2 if is_role else 3)
             if oblique:
@@ -466,6 +485,13 @@ class SpeakerTracker:
             )
             return self._remember(mention)
         return None
+
+    def _person_at(self, words: list[str], i: int, other_than: Speaker) -> bool:
+        """Whether another person is named right at ``words[i]`` ("помощник Путина Ушаков")."""
+        if i >= len(words):
+            return False
+        match = self.gazetteer.match_at(words, i, self.when)
+        return match is not None and match[0].kind == "person" and match[0] != other_than
 
     def _referent(self, word: str) -> Mention | None:
         """Whom a pronoun or bare role stands for: the most likely person, unless a pronoun's
