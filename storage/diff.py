@@ -127,19 +127,21 @@ def _candidates(db: Database, report: dict[str, Any], params: DiffParams) -> lis
     earlier = _rows(
         db,
         "SELECT id, said_at FROM statements WHERE speaker = ? AND said_at BETWEEN ? AND ? "
-        "ORDER BY said_at DESC LIMIT ?",
+        "ORDER BY said_at DESC, id DESC LIMIT ?",
         [report["speaker"], _iso(when - before), report["published_at"], limit],
     )
     later = _rows(
         db,
         "SELECT id, said_at FROM statements WHERE speaker = ? AND said_at > ? AND said_at <= ? "
-        "ORDER BY said_at LIMIT ?",
+        "ORDER BY said_at, id LIMIT ?",
         [report["speaker"], report["published_at"], _iso(when + after), MAX_CANDIDATES_EACH_SIDE],
     )
     return earlier[::-1] + later
 
 
 def _candidate_reports(db: Database, statement_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The candidates' reports in publication order (then URL and position), never in the
+    order the crawl happened to store them: the same store gives the same decisions."""
     ids = list(statement_ids)
     if not ids:
         return []
@@ -152,7 +154,7 @@ def _candidate_reports(db: Database, statement_ids: Iterable[int]) -> list[dict[
                a.language, a.published_at
         FROM reports r JOIN articles a ON a.id = r.article_id
         WHERE r.statement_id IN ({marks})
-        ORDER BY r.statement_id, r.id
+        ORDER BY r.statement_id, a.published_at, a.url, r.position
         """,
         ids,
     )

@@ -159,7 +159,7 @@ def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
         JOIN articles a ON a.id = r.article_id
         JOIN sources s ON s.id = a.source_id
         WHERE r.statement_id = ?
-        ORDER BY a.published_at, a.id
+        ORDER BY a.published_at, a.url
         """,
         [statement_id],
     )

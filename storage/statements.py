@@ -129,7 +129,7 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
                r.topic_score, r.match_score, r.match_reason
         FROM reports r JOIN articles a ON a.id = r.article_id
         WHERE r.statement_id = ?
-        ORDER BY a.published_at, r.id
+        ORDER BY a.published_at, a.url, r.position
         """,
         [statement_id],
     )

@@ -219,3 +219,50 @@ def test_claims_without_any_shared_evidence_stay_apart() -> None:
     match = compare(a, b)
     assert match.score < 0.1
     assert match.parts["numbers_differ"] < 0
+
+
+def test_the_same_store_gives_the_same_statement_whatever_order_the_crawl_stored_it(
+    tmp_path, analyzer: Analyzer, encoder: SentenceEncoder
+) -> None:
+    """Seven outlets carry one remark at the same minute; the diff reads at most six reports
+    of a statement, and which six must not depend on the order the crawl stored them in."""
+    from storage.db import open_db
+    from storage.outbox import statement_payload
+
+    outlets = [Source(f"outlet-{n}", f"Outlet {n}", "ru", ()) for n in range(8)]
+    findings = analyzer.analyze(RUTTE_RU, language="ru", published=date(2026, 2, 11))
+
+    def decided(order: list[int]) -> tuple[list, list]:
+        db = open_db(tmp_path / f"{order[0]}.db")
+        upsert_sources(db, outlets)
+        for n in order:
+            url = f"https://outlet-{n}.example/rutte"
+            article = Article(
+                url,
+                url,
+                f"outlet-{n}",
+                "Рютте",
+                "2026-02-11T10:00:00",
+                "test",
+                "ru",
+                RUTTE_RU,
+                f"h{n}",
+                "2026-02-11T10:00:00",
+            )
+            save_article(db, article, to_reports(findings, encoder))
+        decide_pending(db, PARAMS)
+        rows = [
+            (r["url"], r["statement_id"], r["match_score"])
+            for r in db.query(
+                "SELECT a.url, r.statement_id, r.match_score FROM reports r "
+                "JOIN articles a ON a.id = r.article_id ORDER BY a.url"
+            )
+        ]
+        payload = statement_payload(db, 1)
+        db.close()
+        return rows, [o["outlet"] for o in payload["outlets"]]
+
+    forward = decided(list(range(8)))
+    backward = decided(list(range(7, -1, -1)))
+    assert forward[1] == backward[1] == [f"outlet-{n}" for n in range(8)]
+    assert [r[1:] for r in forward[0]] == [r[1:] for r in backward[0]]
