@@ -23,10 +23,10 @@ from click.testing import CliRunner, Result
 from scheduler.cli import cli
 from scheduler.lock import RunLock
 from storage.db import open_db
+from tests.faults.harness import ROOT
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parents[2]
 #: a source whose only feed nobody serves (the discard port): never fetched by these tests
 SOURCE = '[[sources]]\nid = "alpha"\nname = "Alpha"\nlanguage = "en"\n'
 FEEDS = 'feeds = ["http://127.0.0.1:9/rss"]\n'

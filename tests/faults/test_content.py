@@ -11,21 +11,18 @@ import codecs
 import json
 import re
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.extract import ExtractionError, extract_article
 from crawler.feeds import FeedError, parse_discovery
 from crawler.urls import canonical_url
-from scheduler.config import Config, load_config
-from scheduler.cycle import CycleReport, run_cycle
+from scheduler.config import Config
 from storage.db import open_db
 from storage.models import Feed, Source
+from tests.faults.harness import NEWS, Cycle, bounded_config, crawl, iso, put, rss
 from tests.faults.mockserver import MockServer
 
 pytestmark = pytest.mark.faults
@@ -38,72 +35,15 @@ MOJIBAKE = re.compile(r"Ð|Ñ|Р°|Рѕ|Рµ|Рё|С‚|СЃ|вЂ|[\u2500-\u257f
 # -- fixtures and helpers ------------------------------------------------------------------
 
 
-@dataclass
-class Cycle:
-    report: CycleReport
-    db_path: Path
-    base: str
-    seconds: float
-
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        db = open_db(self.db_path)
-        try:
-            return list(db.execute(sql, params).fetchall())
-        finally:
-            db.close()
-
-    def articles(self) -> dict[str, dict[str, Any]]:
-        db = open_db(self.db_path)
-        try:
-            return {row["url"].rsplit("/", 1)[-1]: row for row in db["articles"].rows}
-        finally:
-            db.close()
-
-    def stats(self, source_id: str):
-        return next(s for s in self.report.stats if s.source_id == source_id)
-
-
-@pytest.fixture(scope="module")
-def static(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("static")
-
-
-@pytest.fixture(scope="module")
-def server(static: Path) -> Iterator[MockServer]:
-    with MockServer(static) as mock:
-        yield mock
-
-
 @pytest.fixture(scope="module")
 def base_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """A bounded config (3 s downloads, one retry, 60 s crawl) with no sources of its own."""
-    home = tmp_path_factory.mktemp("config")
-    (home / "sources.toml").write_text(
-        '[[sources]]\nid = "placeholder"\nname = "Placeholder"\nlanguage = "ru"\n'
-        'feeds = ["http://placeholder.invalid/rss.xml"]\n',
-        encoding="utf-8",
+    return bounded_config(
+        tmp_path_factory.mktemp("config"),
+        retry_times=1,
+        retry_backoff_seconds=0.1,
+        concurrent_requests_per_site=4,
     )
-    (home / "peacewatch.toml").write_text(
-        f'[storage]\npath = "{home / "unused.db"}"\n[sources]\nregistry = "sources.toml"\n'
-        "[crawl]\ntimeout_seconds = 60\nstop_grace_seconds = 2\ndownload_timeout_seconds = 3\n"
-        "retry_times = 1\nretry_backoff_seconds = 0.1\ndownload_delay_seconds = 0\n"
-        "autothrottle = false\nconcurrent_requests_per_site = 4\n"
-        f'[alerts]\natom_path = "{home / "alerts.atom"}"\n'
-        f'[alerts.log]\npath = "{home / "alerts.jsonl"}"\n',
-        encoding="utf-8",
-    )
-    return load_config(home / "peacewatch.toml")
-
-
-def put(static: Path, path: str, body: bytes | str, content_type: str | None = None) -> None:
-    """Serve ``body`` at ``/static/PATH``; ``content_type`` overrides the default utf-8 html."""
-    target = static / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(body.encode("utf-8") if isinstance(body, str) else body)
-    if content_type is not None:
-        target.with_name(target.name + ".headers").write_text(
-            f"Content-Type: {content_type}\n", encoding="utf-8"
-        )
 
 
 def source(source_id: str, *feeds: tuple[str, str], language: str = "ru") -> Source:
@@ -112,35 +52,6 @@ def source(source_id: str, *feeds: tuple[str, str], language: str = "ru") -> Sou
         name=source_id,
         language=language,
         feeds=tuple(Feed(url, kind) for url, kind in feeds),
-    )
-
-
-def cycle(base_config: Config, db_path: Path, base: str, *sources: Source) -> Cycle:
-    config = replace(
-        base_config,
-        storage_path=db_path,
-        sources=tuple(sources),
-        alerts=replace(
-            base_config.alerts,
-            atom_path=db_path.with_suffix(".atom"),
-            log=replace(base_config.alerts.log, path=db_path.with_suffix(".jsonl")),
-        ),
-    )
-    started = time.monotonic()
-    report = run_cycle(config)
-    return Cycle(report, db_path, base, time.monotonic() - started)
-
-
-def rss(items: list[tuple[str, str, str | None]], prolog: str = "") -> str:
-    """An RSS 2.0 feed of (link, title, pubDate or None) items."""
-    parts = []
-    for link, title, date in items:
-        pub = f"<pubDate>{date}</pubDate>" if date else ""
-        parts.append(f"<item><title>{title}</title><link>{link}</link>{pub}</item>")
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?>{prolog}\n<rss version="2.0"><channel>'
-        f"<title>Тестовая лента</title><link>http://example.org/</link>"
-        f"{''.join(parts)}</channel></rss>\n"
     )
 
 
@@ -161,15 +72,6 @@ def page(
         f'<!DOCTYPE html><html lang="{lang}"><head>{head}<title>{title}</title>{ld}</head>'
         f"<body><article><h1>{title}</h1>{body}</article></body></html>"
     )
-
-
-NEWS = [
-    "Делегации двух стран встретились в Стамбуле во вторник и обсудили обмен пленными, "
-    "гуманитарные коридоры и дальнейший график консультаций на уровне экспертов.",
-    "По словам участников встречи, следующий раунд может пройти в начале будущего месяца, "
-    "если стороны согласуют повестку и состав рабочих групп.",
-    "Наблюдатели отмечают, что тон заявлений заметно смягчился по сравнению с прошлой неделей.",
-]
 
 
 def all_text_in_store(run: Cycle) -> str:
@@ -196,10 +98,6 @@ def normal_encoding(name: str | None) -> str:
     return codecs.lookup(name).name if name else ""
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
 # -- scenario 8: XML bombs and external entities -------------------------------------------
 
 BILLION_LAUGHS = (
@@ -218,7 +116,7 @@ def xml_attacks(base_config: Config, server: MockServer, static: Path, tmp_path_
     base = server.url("/static/s8")
     secret_file = static.parent / "secret.txt"
     secret_file.write_text(SECRET, encoding="utf-8")
-    put(static, "s8/news.html", page("Обычная новость", NEWS, published=_iso(datetime.now(UTC))))
+    put(static, "s8/news.html", page("Обычная новость", NEWS, published=iso(datetime.now(UTC))))
     item = [(f"{base}/news.html", "Заголовок &lol9; &big; &xxe; &secret;", None)]
     xxe = '<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
     secret = f'<!DOCTYPE rss [<!ENTITY secret SYSTEM "file://{secret_file}">]>'
@@ -247,7 +145,7 @@ def xml_attacks(base_config: Config, server: MockServer, static: Path, tmp_path_
     ]
     sources.append(source("extdtd", (f"{base}/extdtd.xml", "rss")))
     db_path = tmp_path_factory.mktemp("s8") / "store.db"
-    return cycle(base_config, db_path, base, *sources)
+    return crawl(base_config, db_path, base, *sources)
 
 
 def test_entity_bombs_and_xxe_feeds_are_refused_with_a_clear_error_in_bounded_time(
@@ -293,7 +191,7 @@ def test_billion_laughs_is_refused_by_the_parser_in_milliseconds() -> None:
 @pytest.fixture(scope="module")
 def broken(base_config: Config, server: MockServer, static: Path, tmp_path_factory) -> Cycle:
     base = server.url("/static/s9")
-    now = _iso(datetime.now(UTC))
+    now = iso(datetime.now(UTC))
     for name in ("one", "two", "three", "bad-one", "bad-two", "ok"):
         put(static, f"s9/{name}.html", page(f"Новость {name}", NEWS, published=now))
     full = rss([(f"{base}/{n}.html", f"Новость {n}", None) for n in ("one", "two", "three")])
@@ -312,7 +210,7 @@ def broken(base_config: Config, server: MockServer, static: Path, tmp_path_facto
         rss([(f"{base}/deep.html", "Глубокая", None), (f"{base}/ok.html", "ok", None)]),
     )
     db_path = tmp_path_factory.mktemp("s9") / "store.db"
-    return cycle(
+    return crawl(
         base_config,
         db_path,
         base,
@@ -374,7 +272,7 @@ PHRASE = "Переговоры о прекращении огня продолж
 @pytest.fixture(scope="module")
 def encodings(base_config: Config, server: MockServer, static: Path, tmp_path_factory) -> Cycle:
     base = server.url("/static/s10")
-    now = _iso(datetime.now(UTC))
+    now = iso(datetime.now(UTC))
     paragraphs = [PHRASE + ", сообщили источники в обеих делегациях.", *NEWS]
     bare = page("Новости дня", paragraphs, published=now)
     put(static, "s10/cp1251.html", bare.encode("cp1251"), "text/html")
@@ -391,7 +289,7 @@ def encodings(base_config: Config, server: MockServer, static: Path, tmp_path_fa
     items = [(f"{base}/{n}.html", "Новости", None) for n in names]
     put(static, "s10/rss.xml", rss(items), "application/rss+xml")
     db_path = tmp_path_factory.mktemp("s10") / "store.db"
-    return cycle(base_config, db_path, base, source("enc", (f"{base}/rss.xml", "rss")))
+    return crawl(base_config, db_path, base, source("enc", (f"{base}/rss.xml", "rss")))
 
 
 @pytest.mark.parametrize(
@@ -486,7 +384,7 @@ def dates(base_config: Config, server: MockServer, static: Path, tmp_path_factor
         "application/xml",
     )
     db_path = tmp_path_factory.mktemp("s11") / "store.db"
-    run = cycle(
+    run = crawl(
         base_config,
         db_path,
         base,
@@ -506,7 +404,7 @@ def test_every_published_time_is_stored_in_utc(dates: Cycle) -> None:
 
 def test_plus_0300_and_z_of_the_same_instant_store_the_same_utc_time(dates: Cycle) -> None:
     articles = dates.articles()
-    expected = _iso(dates.instant)  # type: ignore[attr-defined]
+    expected = iso(dates.instant)  # type: ignore[attr-defined]
     assert articles["zulu.html"]["published_at"] == expected
     assert articles["moscow.html"]["published_at"] == expected
 
@@ -527,14 +425,14 @@ def test_missing_or_unparsable_date_is_the_fetch_time_flagged_date_missing(dates
 def test_zone_less_date_is_taken_as_utc_and_flagged(dates: Cycle) -> None:
     article = dates.articles()["zoneless.html"]
     assert "date_without_zone" in article["flags"]
-    assert article["published_at"] == _iso(dates.instant)  # type: ignore[attr-defined]
+    assert article["published_at"] == iso(dates.instant)  # type: ignore[attr-defined]
 
 
 def test_zone_less_feed_date_is_taken_as_utc_and_flagged(dates: Cycle) -> None:
     article = dates.articles()["feed-zoneless.html"]
     assert article["published_from"] == "feed"
     assert "date_without_zone" in article["flags"]
-    assert article["published_at"] == _iso(dates.instant)  # type: ignore[attr-defined]
+    assert article["published_at"] == iso(dates.instant)  # type: ignore[attr-defined]
 
 
 def test_feed_and_sitemap_rfc822_dates_store_the_same_utc_time(dates: Cycle) -> None:
@@ -542,7 +440,7 @@ def test_feed_and_sitemap_rfc822_dates_store_the_same_utc_time(dates: Cycle) -> 
     assert dates.stats("feeddates").status == "ok", dates.stats("feeddates")
     for name in ("feed-moscow.html", "sitemap-rfc822.html"):
         assert articles[name]["published_from"] == "feed", name
-        assert articles[name]["published_at"] == _iso(dates.instant), name  # type: ignore[attr-defined]
+        assert articles[name]["published_at"] == iso(dates.instant), name  # type: ignore[attr-defined]
         assert "date_without_zone" not in articles[name]["flags"], name
 
 
@@ -559,7 +457,7 @@ PEACE = [
 def variants(base_config: Config, server: MockServer, static: Path, tmp_path_factory) -> Cycle:
     base = server.url("/static/s12")
     https = base.replace("http://", "https://")
-    now = _iso(datetime.now(UTC) - timedelta(minutes=30))
+    now = iso(datetime.now(UTC) - timedelta(minutes=30))
     put(static, "s12/peace.html", page("Песков о переговорах", PEACE, published=now))
     feed_variants = [
         f"{base}/peace.html?utm_source=rss&utm_medium=feed",
@@ -588,9 +486,9 @@ def variants(base_config: Config, server: MockServer, static: Path, tmp_path_fac
     )
     db_path = tmp_path_factory.mktemp("s12") / "store.db"
     dup = source("dup", (f"{base}/rss.xml", "rss"), (f"{base}/sitemap.xml", "sitemap"))
-    first = cycle(base_config, db_path, base, dup)
+    first = crawl(base_config, db_path, base, dup)
     first.fetched = [r for r in server.requests() if r.startswith("/static/s12/peace")]  # type: ignore[attr-defined]
-    first.second = cycle(base_config, db_path, base, dup)  # type: ignore[attr-defined]
+    first.second = crawl(base_config, db_path, base, dup)  # type: ignore[attr-defined]
     return first
 
 

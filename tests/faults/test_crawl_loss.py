@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,14 +26,13 @@ from twisted.python.failure import Failure
 from crawler.job import CrawlJob
 from crawler.spiders.news import NewsSpider
 from crawler.urls import canonical_url
-from scheduler.config import Config, load_config
-from scheduler.cycle import run_cycle
+from scheduler.config import Config
 from storage.db import open_db
 from storage.health import source_overview
 from storage.models import Article, ExtractRules, Feed, Source
 from storage.queries import upsert_sources
+from tests.faults.harness import NEWS, Cycle, bounded_config, crawl, iso, put, rss
 from tests.faults.mockserver import MockServer
-from tests.faults.test_content import NEWS, Cycle, put, rss
 
 pytestmark = pytest.mark.faults
 
@@ -46,10 +43,6 @@ FORBIDDEN = re.compile(
 )
 YEAR_ONE_EAST = "0001-01-01T00:00:00+14:00"  # before year 1 in UTC: unrepresentable
 YEAR_END_WEST = "9999-12-31T23:59:59-14:00"  # after year 9999 in UTC: unrepresentable
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 def _rfc822(moment: datetime) -> str:
@@ -92,49 +85,10 @@ def source(source_id: str, *feeds: str, rules: ExtractRules | None = None) -> So
 
 
 @pytest.fixture(scope="module")
-def static(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("static")
-
-
-@pytest.fixture(scope="module")
-def server(static: Path) -> Iterator[MockServer]:
-    with MockServer(static) as mock:
-        yield mock
-
-
-@pytest.fixture(scope="module")
 def base_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    home = tmp_path_factory.mktemp("config")
-    (home / "sources.toml").write_text(
-        '[[sources]]\nid = "placeholder"\nname = "Placeholder"\nlanguage = "ru"\n'
-        'feeds = ["http://placeholder.invalid/rss.xml"]\n',
-        encoding="utf-8",
+    return bounded_config(
+        tmp_path_factory.mktemp("config"), atom_feed=False, concurrent_requests_per_site=4
     )
-    (home / "peacewatch.toml").write_text(
-        f'[storage]\npath = "{home / "unused.db"}"\n[sources]\nregistry = "sources.toml"\n'
-        "[crawl]\ntimeout_seconds = 60\nstop_grace_seconds = 2\ndownload_timeout_seconds = 3\n"
-        "retry_times = 0\ndownload_delay_seconds = 0\nautothrottle = false\n"
-        "concurrent_requests_per_site = 4\n"
-        '[alerts]\natom_path = ""\n'
-        f'[alerts.log]\npath = "{home / "alerts.jsonl"}"\n',
-        encoding="utf-8",
-    )
-    return load_config(home / "peacewatch.toml")
-
-
-def crawl(config: Config, db_path: Path, base: str, *sources: Source, **crawl: object) -> Cycle:
-    config = replace(
-        config,
-        storage_path=db_path,
-        sources=tuple(sources),
-        crawl=replace(config.crawl, **crawl),
-        alerts=replace(
-            config.alerts, log=replace(config.alerts.log, path=db_path.with_suffix(".jsonl"))
-        ),
-    )
-    started = time.monotonic()
-    report = run_cycle(config)
-    return Cycle(report, db_path, base, time.monotonic() - started)
 
 
 def status_of(run: Cycle, source_id: str) -> dict[str, object]:
@@ -212,7 +166,7 @@ def dates(base_config: Config, server: MockServer, static: Path, tmp_path_factor
             numbered(9),
             ld={
                 "headline": ["Первый заголовок", "Второй заголовок"],
-                "datePublished": _iso(hour_ago),
+                "datePublished": iso(hour_ago),
             },
         ),
     )
@@ -267,7 +221,7 @@ def test_unrepresentable_sitemap_dates_do_not_lose_the_sitemap(dates: Cycle) -> 
 def test_unrepresentable_json_ld_time_takes_the_feed_date_and_is_flagged(dates: Cycle) -> None:
     stored = dates.articles()["ld-year-end-fed.html"]
     assert stored["published_from"] == "feed"
-    assert stored["published_at"] == _iso(dates.hour_ago)  # type: ignore[attr-defined]
+    assert stored["published_at"] == iso(dates.hour_ago)  # type: ignore[attr-defined]
     assert "date_out_of_range" in stored["flags"]
     assert stored["updated_at"] is None
 
@@ -318,7 +272,7 @@ CONTROLS = {
 @pytest.fixture(scope="module")
 def controls(base_config: Config, server: MockServer, static: Path, tmp_path_factory) -> Cycle:
     base = server.url("/static/ctl")
-    when = _iso(datetime.now(UTC) - timedelta(hours=1))
+    when = iso(datetime.now(UTC) - timedelta(hours=1))
     items = []
     for index, (name, char) in enumerate(CONTROLS.items()):
         text = numbered(20 + index)

@@ -13,7 +13,6 @@ import asyncio
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,25 +22,27 @@ from typing import Any
 
 import pytest
 
-from scheduler.config import AlertSettings, Config, DiffSettings, LogChannelSettings, load_config
-from scheduler.cycle import CycleReport, run_cycle
-from storage.db import open_db
-from storage.models import Article, Report, Source
-from storage.queries import save_article, upsert_sources
+from scheduler.config import Config, load_config
+from tests.faults.harness import (
+    ROOT,
+    cycle,
+    email_config,
+    email_run_config,
+    peace_report,
+    rows,
+    store_articles,
+    unian_article,
+    unserved_registry,
+)
 from tests.smtpserver import (
     SENDER,
     Received,
     Recorder,
-    free_port,
-    settings_for,
     silent_server,
     smtp_server,
 )
 
 pytestmark = pytest.mark.faults
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 # --- servers -------------------------------------------------------------------------------
 
@@ -106,78 +107,33 @@ def seed(path: Path, count: int, *, one_article: bool = False, long_text: int = 
     """``count`` distinct peace-talk statements (one speaker each), stored as a crawl stores
     them; the cycle decides them and queues their alerts. ``one_article``: all quotes in one
     article (the flood). ``long_text``: this statement's text is 60,000 characters long."""
-    db = open_db(path)
-    try:
-        upsert_sources(db, [Source("unian-ru", "УНИАН", "ru", ())])
-        reports = []
-        for number in range(count):
-            text = f"Переговоры о перемирии номер {number} продолжатся в Женеве, заявил спикер"
-            if number == long_text:
-                text += " Женева" * 10_000
-            reports.append(
-                Report(
-                    speaker=f"Спикер {number}",
-                    speaker_as_written=f"Спикер {number}",
-                    kind="direct",
-                    text=text,
-                    recap=False,
-                    about_peace_talks=True,
-                    topic_score=2.0,
-                    topic_concepts=["negotiations"],
-                    topic_terms=["переговор*"],
-                    start=0,
-                    end=len(text),
-                    stems=["перег", "перем", "женев"],
-                )
+    reports = []
+    for number in range(count):
+        text = f"Переговоры о перемирии номер {number} продолжатся в Женеве, заявил спикер"
+        if number == long_text:
+            text += " Женева" * 10_000
+        speaker = f"Спикер {number}"
+        reports.append(
+            peace_report(
+                text, speaker=speaker, speaker_as_written=speaker, stems=["перег", "перем", "женев"]
             )
-        groups = [reports] if one_article else [[report] for report in reports]
-        for number, group in enumerate(groups):
-            save_article(
-                db,
-                Article(
-                    url=f"https://unian.example/{number}",
-                    fetched_url=f"https://unian.example/{number}",
-                    source_id="unian-ru",
+        )
+    groups = [reports] if one_article else [[report] for report in reports]
+    store_articles(
+        path,
+        [
+            (
+                unian_article(
+                    number,
+                    " ".join(report.text for report in group),
+                    day=11,
                     title="Переговоры в Женеве",
-                    published_at="2026-02-11T12:00:00+00:00",
-                    published_from="json-ld",
-                    language="ru",
-                    text=" ".join(report.text for report in group),
-                    content_hash=str(number),
-                    fetched_at="2026-02-11T12:05:00+00:00",
                 ),
                 group,
             )
-    finally:
-        db.close()
-
-
-def config_for(tmp_path: Path, port: int, *, alerts: dict[str, Any] | None = None, **email: Any):
-    """No sources (the cycle decides and delivers what is stored), the email channel only."""
-    return Config(
-        storage_path=tmp_path / "data" / "peacewatch.db",
-        registry_path=tmp_path / "sources.toml",
-        sources=(),
-        diff=DiffSettings(encoder=False),
-        alerts=AlertSettings(
-            channels=("email",),
-            max_attempts=3,
-            retry_backoff_seconds=0,
-            atom_path=None,
-            log=LogChannelSettings(path=None),
-            email=settings_for(port, **({"timeout_seconds": 2} | email)),
-            **(alerts or {}),
-        ),
+            for number, group in enumerate(groups)
+        ],
     )
-
-
-def cycle(config: Config) -> CycleReport:
-    return run_cycle(config, sources=[], trigger="run")
-
-
-def rows(config: Config, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(config.storage_path) as conn:
-        return list(conn.execute(sql).fetchall())
 
 
 def statuses(config: Config) -> Counter[str]:
@@ -193,6 +149,11 @@ def copies_per_recipient(mails: list[Received]) -> Counter[str]:
     return Counter(recipient for mail in mails for recipient in mail.rcpt_tos)
 
 
+def assert_each_alert_in_one_mail(mails: list[Received], count: int) -> None:
+    carried = Counter(key for mail in mails for key in keys_in(mail))
+    assert sorted(carried.values()) == [1] * count
+
+
 # --- refused recipients --------------------------------------------------------------------
 
 HUNDRED = tuple(f"reader{n:03d}@example.org" for n in range(100))
@@ -203,7 +164,7 @@ def test_recipients_past_the_servers_limit_get_the_alert_in_a_further_message_ea
 ) -> None:
     server = RecipientLimit(50)
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, recipients=HUNDRED)
+        config = email_config(tmp_path, port, recipients=HUNDRED)
         seed(config.storage_path, 1)
         report = cycle(config)
     assert report.delivery is not None and report.delivery.sent == 1
@@ -222,7 +183,7 @@ def test_a_recipient_refused_for_now_gets_the_alert_alone_in_a_later_cycle(
     readers = HUNDRED[:3]
     server = Recorder(refuse_rcpt={readers[1]: "450 4.2.1 Mailbox busy"})
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, recipients=readers)
+        config = email_config(tmp_path, port, recipients=readers)
         seed(config.storage_path, 1)
         first = cycle(config)
         assert first.delivery is not None and (first.delivery.sent, first.delivery.retrying) == (
@@ -245,7 +206,7 @@ def test_a_recipient_refused_for_good_is_given_up_alone_and_the_others_keep_thei
     readers = HUNDRED[:3]
     server = Recorder(refuse_rcpt={readers[2]: "550 5.1.1 No such user"})
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, recipients=readers)  # max_attempts = 3
+        config = email_config(tmp_path, port, recipients=readers)  # max_attempts = 3
         seed(config.storage_path, 1)
         reports = [cycle(config) for _ in range(4)]
     assert [r.delivery.sent for r in reports if r.delivery] == [0, 0, 1, 0]
@@ -267,7 +228,7 @@ def test_a_digest_over_the_servers_size_is_split_into_mails_that_fit(tmp_path: P
     limit = 12_000
     server = Recorder()
     with smtp_server(server, data_size_limit=limit) as port:
-        config = config_for(tmp_path, port, mode="digest")
+        config = email_config(tmp_path, port, mode="digest")
         seed(config.storage_path, 12)
         report = cycle(config)
     assert report.delivery is not None and (report.delivery.sent, report.delivery.failed) == (
@@ -276,8 +237,7 @@ def test_a_digest_over_the_servers_size_is_split_into_mails_that_fit(tmp_path: P
     )
     assert len(server.received) > 1
     assert all(len(mail.content) <= limit for mail in server.received)
-    carried = Counter(key for mail in server.received for key in keys_in(mail))
-    assert sorted(carried.values()) == [1] * 12  # each alert in exactly one mail
+    assert_each_alert_in_one_mail(server.received, 12)
     assert statuses(config) == {"sent": 12}
 
 
@@ -286,13 +246,12 @@ def test_one_oversized_statement_goes_shortened_and_never_takes_the_others_down(
 ) -> None:
     server = Recorder()
     with smtp_server(server, data_size_limit=30_000) as port:
-        config = config_for(tmp_path, port, mode="digest")
+        config = email_config(tmp_path, port, mode="digest")
         seed(config.storage_path, 6, long_text=2)  # its text alone is ~400 KB on the wire
         report = cycle(config)
     assert report.delivery is not None and report.delivery.sent == 6
     assert statuses(config) == {"sent": 6}
-    carried = Counter(key for mail in server.received for key in keys_in(mail))
-    assert sorted(carried.values()) == [1] * 6
+    assert_each_alert_in_one_mail(server.received, 6)
     [alone] = [mail for mail in server.received if "shortened to fit" in mail.message.get_content()]
     assert len(keys_in(alone)) == 1
     assert "unian.example/2" in alone.message.get_content()  # the link to the full text stays
@@ -303,13 +262,12 @@ def test_a_digest_refused_as_too_big_without_size_advertised_is_split_until_it_f
 ) -> None:
     server = SizeRefuser(limit=10_000)
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, mode="digest")
+        config = email_config(tmp_path, port, mode="digest")
         seed(config.storage_path, 8)
         report = cycle(config)
     assert server.refused >= 1
     assert report.delivery is not None and report.delivery.sent == 8
-    carried = Counter(key for mail in server.received for key in keys_in(mail))
-    assert sorted(carried.values()) == [1] * 8
+    assert_each_alert_in_one_mail(server.received, 8)
     assert statuses(config) == {"sent": 8}
 
 
@@ -320,7 +278,7 @@ def test_a_server_that_never_greets_costs_one_timeout_per_cycle_not_one_per_aler
     tmp_path: Path,
 ) -> None:
     with silent_server() as port:
-        config = config_for(tmp_path, port, timeout_seconds=1)
+        config = email_config(tmp_path, port, timeout_seconds=1)
         seed(config.storage_path, 20)
         started = time.monotonic()
         report = cycle(config)
@@ -337,7 +295,7 @@ def test_the_delivery_budget_leaves_the_rest_pending_untouched_and_nothing_is_lo
 ) -> None:
     server = Slow(delay=0.3)
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, alerts={"delivery_budget_seconds": 1.0})
+        config = email_config(tmp_path, port, alerts={"delivery_budget_seconds": 1.0})
         seed(config.storage_path, 8)
         started = time.monotonic()
         first = cycle(config)
@@ -351,8 +309,7 @@ def test_the_delivery_budget_leaves_the_rest_pending_untouched_and_nothing_is_lo
         server.delay = 0
         cycle(config)
     assert statuses(config) == {"sent": 8}
-    carried = Counter(key for mail in server.received for key in keys_in(mail))
-    assert sorted(carried.values()) == [1] * 8
+    assert_each_alert_in_one_mail(server.received, 8)
 
 
 def test_a_server_that_drops_after_data_gets_the_same_message_at_most_max_resends_more_times(
@@ -360,7 +317,7 @@ def test_a_server_that_drops_after_data_gets_the_same_message_at_most_max_resend
 ) -> None:
     server = DropsAfterData()
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, alerts={"max_resends": 2})
+        config = email_config(tmp_path, port, alerts={"max_resends": 2})
         seed(config.storage_path, 1)
         reports = [cycle(config) for _ in range(5)]
     assert len(server.received) == 3  # the first send and two resends, then no more
@@ -380,23 +337,17 @@ def test_a_server_that_drops_after_data_gets_the_same_message_at_most_max_resend
 def test_sigterm_during_delivery_stops_after_the_message_in_flight_and_says_what_is_left(
     tmp_path: Path,
 ) -> None:
-    closed = free_port()
-    (tmp_path / "sources.toml").write_text(
-        '[[sources]]\nid = "unian-ru"\nname = "УНИАН"\nlanguage = "ru"\n\n[[sources.feeds]]\n'
-        f'url = "http://127.0.0.1:{closed}/feed.xml"\nkind = "rss"\n',
-        encoding="utf-8",
-    )
+    unserved_registry(tmp_path)
     server = Slow(delay=0.4)
     with smtp_server(server) as port:
-        config_path = tmp_path / "peacewatch.toml"
-        config_path.write_text(
-            '[sources]\nregistry = "sources.toml"\n\n'
-            "[crawl]\ntimeout_seconds = 60\nretry_times = 0\nobey_robots_txt = false\n\n"
-            '[diff]\nencoder = false\n\n[alerts]\nchannels = ["email"]\n'
-            'max_immediate_per_cycle = 50\natom_path = ""\n\n'
-            f'[alerts.email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            f'sender = "{SENDER}"\nrecipients = ["desk@example.org"]\ntimeout_seconds = 5\n',
-            encoding="utf-8",
+        config_path = email_run_config(
+            tmp_path,
+            port,
+            alerts='max_immediate_per_cycle = 50\natom_path = ""\n',
+            security="none",
+            sender=SENDER,
+            recipients=["desk@example.org"],
+            timeout_seconds=5,
         )
         seed(tmp_path / "data" / "peacewatch.db", 12)
         run = subprocess.Popen(
@@ -428,8 +379,7 @@ def test_sigterm_during_delivery_stops_after_the_message_in_flight_and_says_what
         server.delay = 0
         cycle(config)
     assert statuses(config) == {"sent": 12}
-    carried = Counter(key for mail in server.received for key in keys_in(mail))
-    assert sorted(carried.values()) == [1] * 12
+    assert_each_alert_in_one_mail(server.received, 12)
 
 
 # --- class 6: a flood of alerts ------------------------------------------------------------
@@ -440,7 +390,7 @@ def test_past_max_immediate_per_cycle_the_rest_of_a_flood_goes_as_one_digest(
 ) -> None:
     server = Recorder()
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, alerts={"max_immediate_per_cycle": 5})
+        config = email_config(tmp_path, port, alerts={"max_immediate_per_cycle": 5})
         seed(config.storage_path, 40, one_article=True)  # one article quoting 40 people
         report = cycle(config)
     assert report.diff is not None and report.diff.alerts_queued == 40
@@ -475,7 +425,7 @@ def test_every_recipient_keeps_a_deduplicable_message_id_across_a_split_delivery
     readers = HUNDRED[:60]
     server = RecipientLimit(50, refuse_rcpt={readers[55]: "451 4.3.0 Try later"})
     with smtp_server(server) as port:
-        config = config_for(tmp_path, port, recipients=readers)
+        config = email_config(tmp_path, port, recipients=readers)
         seed(config.storage_path, 1)
         cycle(config)
         server.refuse_rcpt.clear()

@@ -37,14 +37,19 @@ from scheduler.cycle import run_cycle
 from scheduler.demo.articles import ArchiveArticle
 from scheduler.demo.server import ArchiveServer, ArchiveSite
 from storage.db import StoreError, backup_database, open_db
-from storage.models import Article, Report, Source
-from storage.queries import save_article, upsert_sources
 from tests.e2e.test_daemon import write_config
+from tests.faults.harness import (
+    ROOT,
+    email_table,
+    peace_report,
+    rows,
+    store_articles,
+    unian_article,
+)
 from tests.smtpserver import RECIPIENT, SENDER, Recorder, settings_for, smtp_server
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parents[2]
 #: What no output may carry: C0 but tab and newline, DEL, C1, and the bidi embeddings,
 #: overrides and isolates.
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -63,14 +68,6 @@ def cli(
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         preexec_fn=preexec_fn,
     )
-
-
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.execute(sql).fetchall())
-    finally:
-        conn.close()
 
 
 def strings(value: Any) -> Iterator[str]:
@@ -126,10 +123,13 @@ def crawled(
             text = config.read_text(encoding="utf-8").replace(
                 "[alerts]\n", '[alerts]\nchannels = ["log", "email"]\n', 1
             )
-            text += (
-                f'\n[alerts.email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-                f'sender = "{SENDER}"\nrecipients = ["{RECIPIENT}"]\nmode = "digest"\n'
-                "timeout_seconds = 5\n"
+            text += "\n" + email_table(
+                port,
+                security="none",
+                sender=SENDER,
+                recipients=[RECIPIENT],
+                mode="digest",
+                timeout_seconds=5,
             )
             config.write_text(text, encoding="utf-8")
             result = cli(config, "run", "--all")
@@ -341,38 +341,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     data = home / "data"
     db_path = data / "peacewatch.db"
     text = f"Переговоры{HOSTILE} в Женеве должны продолжиться"
-    db = open_db(db_path)
-    try:
-        upsert_sources(db, [Source("unian-ru", "УНИАН", "ru", ())])
-        article = Article(
-            url="https://unian.example/1",
-            fetched_url="http://unian.example/1",
-            source_id="unian-ru",
-            title="Рютте о переговорах",
-            published_at="2026-02-11T12:00:00+00:00",
-            published_from="json-ld",
-            language="ru",
-            text=text,
-            content_hash="1",
-            fetched_at="2026-02-11T12:05:00+00:00",
-        )
-        report = Report(
-            speaker="Mark Rutte",
-            speaker_as_written="Рютте",
-            kind="direct",
-            text=text,
-            recap=False,
-            about_peace_talks=True,
-            topic_score=2.0,
-            topic_concepts=["negotiations"],
-            topic_terms=["переговор*"],
-            start=0,
-            end=len(text),
-            stems=["перег", "женев", "продо"],
-        )
-        save_article(db, article, [report])
-    finally:
-        db.close()
+    article = unian_article(1, text, fetched_url="http://unian.example/1")
+    store_articles(db_path, [(article, [peace_report(text, stems=["перег", "женев", "продо"])])])
     # whatever the storing code now does with such text: the store carries it
     conn = sqlite3.connect(db_path)
     conn.execute("UPDATE sources SET name = ?", [f"УНИАН{HOSTILE}"])

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,8 @@ from storage.queries import (
     upsert_sources,
 )
 from tests import conftest
-from tests.e2e.test_daemon import hanging_source, query, run_cli, start, wait_for, write_config
-from tests.faults.mockserver import MockServer
+from tests.e2e.test_daemon import query, run_cli, start, wait_for, write_config
+from tests.faults.harness import hanging_feed_config
 from tests.processes import Proc, children_of, is_alive, living_descendants, wait_gone
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
@@ -45,15 +46,11 @@ pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 GONE_WITHIN = 5.0
 
 
-def _crawl_with_worker(archive_server: ArchiveServer, tmp_path: Path, server: MockServer) -> Path:
+def _crawl_with_worker(
+    archive_server: ArchiveServer, tmp_path: Path
+) -> AbstractContextManager[Path]:
     """One archive outlet (articles, so the analysis worker starts) and a feed that hangs."""
-    return write_config(
-        archive_server,
-        tmp_path,
-        outlets=("unian-ru",),
-        extra_sources=hanging_source(server.url("")).replace("/hang", "/hang-after-headers"),
-        download_timeout=60,
-    )
+    return hanging_feed_config(archive_server, tmp_path, outlets=("unian-ru",))
 
 
 def _only(procs: set[Proc], what: str) -> Proc:
@@ -83,11 +80,8 @@ def test_a_run_killed_by_sigkill_takes_its_crawl_and_the_crawls_worker_with_it(
 ) -> None:
     """Without this the crawl, in its own session, crawls on outside the run lock (beside the
     next run), and one stuck on a hanging server lives forever."""
-    (tmp_path / "static").mkdir()
-    with MockServer(tmp_path / "static") as server:
-        run = start(
-            _crawl_with_worker(archive_server, tmp_path, server), "run", "--all", home=tmp_path
-        )
+    with _crawl_with_worker(archive_server, tmp_path) as config:
+        run = start(config, "run", "--all", home=tmp_path)
         try:
             crawl, worker = _crawl_and_worker(run, tmp_path)
         finally:
@@ -100,11 +94,8 @@ def test_a_crawl_killed_by_sigkill_takes_its_analysis_worker_with_it(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
     """The worker of a dead crawl used to wait on its task queue for good (~250 MB each)."""
-    (tmp_path / "static").mkdir()
-    with MockServer(tmp_path / "static") as server:
-        run = start(
-            _crawl_with_worker(archive_server, tmp_path, server), "run", "--all", home=tmp_path
-        )
+    with _crawl_with_worker(archive_server, tmp_path) as config:
+        run = start(config, "run", "--all", home=tmp_path)
         try:
             crawl, worker = _crawl_and_worker(run, tmp_path)
             os.kill(crawl.pid, signal.SIGKILL)
@@ -117,9 +108,7 @@ def test_a_crawl_killed_by_sigkill_takes_its_analysis_worker_with_it(
 def test_sighup_stops_the_daemon_cleanly_like_sigterm_and_says_so(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
-    (tmp_path / "static").mkdir()
-    with MockServer(tmp_path / "static") as server:
-        config = _crawl_with_worker(archive_server, tmp_path, server)
+    with _crawl_with_worker(archive_server, tmp_path) as config:
         daemon = start(config, "daemon", home=tmp_path)
         try:
             crawl, worker = _crawl_and_worker(daemon, tmp_path)
@@ -139,11 +128,8 @@ def test_sighup_stops_the_daemon_cleanly_like_sigterm_and_says_so(
 def test_sighup_stops_a_run_cleanly_with_exit_129(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
-    (tmp_path / "static").mkdir()
-    with MockServer(tmp_path / "static") as server:
-        run = start(
-            _crawl_with_worker(archive_server, tmp_path, server), "run", "--all", home=tmp_path
-        )
+    with _crawl_with_worker(archive_server, tmp_path) as config:
+        run = start(config, "run", "--all", home=tmp_path)
         try:
             crawl, _ = _crawl_and_worker(run, tmp_path)
             run.send_signal(signal.SIGHUP)

@@ -22,15 +22,13 @@ from storage.models import SourceRunStats
 from storage.queries import finish_run, start_run, upsert_sources
 from tests.e2e.test_daemon import (
     finished_runs,
-    hanging_source,
     query,
     run_cli,
     start,
     stop,
     wait_for,
-    write_config,
 )
-from tests.faults.mockserver import MockServer
+from tests.faults.harness import hanging_feed_config
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -40,17 +38,9 @@ def test_a_crawl_longer_than_its_interval_never_overlaps_and_never_bursts(
 ) -> None:
     """Interval 3 s, every crawl killed at its 5 s timeout: runs follow each other, one at a
     time, and the ticks missed meanwhile are coalesced instead of queued."""
-    (tmp_path / "static").mkdir()
-    with MockServer(tmp_path / "static") as server:
-        config = write_config(
-            archive_server,
-            tmp_path,
-            outlets=(),
-            extra_sources=hanging_source(server.url("")).replace("/hang", "/hang-after-headers"),
-            timeout=5,
-            download_timeout=60,
-            stop_grace=1,
-        )
+    with hanging_feed_config(
+        archive_server, tmp_path, outlets=(), timeout=5, stop_grace=1
+    ) as config:
         started = time.monotonic()
         daemon = start(config, "daemon", "-v", home=tmp_path)
         try:
@@ -103,17 +93,9 @@ def test_run_and_daemon_cycles_take_turns_on_the_lock(
     archive_server: ArchiveServer, tmp_path: Path
 ) -> None:
     """A cron run while the daemon crawls: refused with exit 4, and the store stays whole."""
-    (tmp_path / "static").mkdir()
-    with MockServer(tmp_path / "static") as server:
-        config = write_config(
-            archive_server,
-            tmp_path,
-            outlets=("unian-en",),
-            extra_sources=hanging_source(server.url("")).replace("/hang", "/hang-after-headers"),
-            timeout=20,
-            download_timeout=60,
-            stop_grace=1,
-        )
+    with hanging_feed_config(
+        archive_server, tmp_path, outlets=("unian-en",), timeout=20, stop_grace=1
+    ) as config:
         daemon = start(config, "daemon", home=tmp_path)
         try:
             wait_for(

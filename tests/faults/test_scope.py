@@ -22,26 +22,14 @@ from scrapy.settings import Settings
 from scrapy.utils.python import without_none_values
 
 from scheduler.cli.app import cli
-from scheduler.config import ConfigError, load_config, load_sources
+from scheduler.config import Config, ConfigError, load_config, load_sources
 from scheduler.cycle import CycleReport, run_cycle
-from storage.db import open_db
 from storage.models import Feed, Source, SourceRunStats
+from tests.faults.harness import ARTICLE_HTML, bounded_config, link_feed, query
 from tests.faults.mockserver import MockServer
 
 pytestmark = pytest.mark.faults
 
-ARTICLE_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta property="article:published_time" content="2026-11-20T10:00:00+00:00"></head>
-<body><article><h1>{title}</h1>
-<p>The foreign minister said on Friday that talks on a ceasefire would resume next week in
-Geneva, and that both delegations had agreed on an agenda for the first two days.</p>
-<p>Officials from both sides told reporters that prisoner exchanges and the safety of the
-nuclear power plant would be discussed first, before any question of territory.</p>
-<p>Observers cautioned that earlier rounds had broken down within hours, and that the
-fighting along the front line had not eased during the preparations for the meeting.</p>
-</article></body></html>
-"""
 SECRET = "s3cr3t-pa55"
 _names = itertools.count()
 
@@ -78,15 +66,9 @@ class Site:
         return self.put(name, "", f"status: 302\nLocation: {target}\nContent-Length: 0\n")
 
     def feed(self, name: str, links: list[str]) -> str:
-        items = "".join(
-            f"<item><title>Item {n}</title><link>{escape(link)}</link>"
-            f"<pubDate>Fri, 20 Nov 2026 10:0{n % 10}:00 GMT</pubDate></item>"
-            for n, link in enumerate(links)
-        )
         return self.put(
             name,
-            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
-            f"<link>{self.url('')}</link><description>d</description>{items}</channel></rss>",
+            link_feed(links, title="t", home=self.url("")),
             "Content-Type: application/rss+xml\n",
         )
 
@@ -154,27 +136,14 @@ def elsewhere(port_server: MockServer, host_server: MockServer) -> dict[str, Sit
 # -- crawling -------------------------------------------------------------------------------------
 
 
-def config_for(tmp_path: Path, *sources: Source, **crawl: Any):
-    (tmp_path / "sources.toml").write_text(
-        '[[sources]]\nid = "unused"\nname = "Unused"\nlanguage = "en"\n'
-        'feeds = ["http://127.0.0.1:9/rss.xml"]\n'
-    )
-    path = tmp_path / "peacewatch.toml"
-    path.write_text(
-        f'[storage]\npath = "{tmp_path / "store.db"}"\n[sources]\nregistry = "sources.toml"\n'
-    )
-    base = load_config(path)
+def config_for(tmp_path: Path, *sources: Source, **crawl: Any) -> Config:
     settings = {
-        "download_timeout_seconds": 3,
-        "retry_times": 0,
         "timeout_seconds": 40,
         "stop_grace_seconds": 5,
         "download_delay_seconds": 0.0,
-        "autothrottle": False,
         "analysis_worker": False,
-        **crawl,
     }
-    return replace(base, sources=sources, crawl=replace(base.crawl, **settings))
+    return replace(bounded_config(tmp_path, **(settings | crawl)), sources=sources)
 
 
 def source(feed_url: str, kind: str = "rss", **extra: Any) -> Source:
@@ -187,14 +156,6 @@ def crawl(config: Any, *watched: Site) -> tuple[SourceRunStats, list[list[str]]]
     report: CycleReport = run_cycle(config)
     received = [site.server.requests()[n:] for site, n in zip(watched, before, strict=True)]
     return next(s for s in report.stats if s.source_id == "own"), received
-
-
-def query(config: Any, sql: str) -> list[tuple[Any, ...]]:
-    db = open_db(config.storage_path)
-    try:
-        return [tuple(row) for row in db.execute(sql).fetchall()]
-    finally:
-        db.close()
 
 
 def stored(config: Any) -> list[str]:
@@ -412,6 +373,16 @@ def test_refusals_are_stored_with_the_run_and_shown_by_status_json(
     assert '"refused_offsite_last_run": 2' in result.output, result.output
 
 
+def wide_registry(tmp_path: Path, allowed_hosts: str) -> Path:
+    """sources.toml of one source "wide" whose allowed_hosts are ``allowed_hosts`` (TOML)."""
+    registry = tmp_path / "sources.toml"
+    registry.write_text(
+        '[[sources]]\nid = "wide"\nname = "Wide"\nlanguage = "en"\n'
+        f'feeds = ["https://example.org/rss"]\nallowed_hosts = {allowed_hosts}\n'
+    )
+    return registry
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -428,22 +399,12 @@ def test_refusals_are_stored_with_the_run_and_shown_by_status_json(
 def test_a_bad_allowed_hosts_entry_is_refused_when_the_registry_loads(
     tmp_path: Path, value: str
 ) -> None:
-    registry = tmp_path / "sources.toml"
-    registry.write_text(
-        '[[sources]]\nid = "wide"\nname = "Wide"\nlanguage = "en"\n'
-        f'feeds = ["https://example.org/rss"]\nallowed_hosts = {value}\n'
-    )
     with pytest.raises(ConfigError, match=r"\(wide\).*allowed_hosts"):
-        load_sources(registry)
+        load_sources(wide_registry(tmp_path, value))
 
 
 def test_allowed_hosts_from_the_registry_reach_the_source(tmp_path: Path) -> None:
-    registry = tmp_path / "sources.toml"
-    registry.write_text(
-        '[[sources]]\nid = "wide"\nname = "Wide"\nlanguage = "en"\n'
-        'feeds = ["https://example.org/rss"]\n'
-        'allowed_hosts = ["CDN.example.org", "127.0.0.1:8080", "[::1]:81"]\n'
-    )
+    registry = wide_registry(tmp_path, '["CDN.example.org", "127.0.0.1:8080", "[::1]:81"]')
     (wide,) = load_sources(registry)
     assert wide.allowed_hosts == ("cdn.example.org", "127.0.0.1:8080", "[::1]:81")
     assert Source.from_json(wide.to_json()) == wide

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -28,22 +27,30 @@ import trustme
 
 from crawler.analysis.analyzer import Analyzer
 from scheduler.config import (
-    AlertSettings,
     AnalysisSettings,
     Config,
-    DiffSettings,
-    LogChannelSettings,
     Secret,
     read_analysis_data,
 )
-from scheduler.cycle import CycleReport, run_cycle
 from scheduler.demo.server import ArchiveServer
 from storage.crashpoints import CRASH_EXIT_CODE
 from storage.db import StoreError, open_db
 from storage.diff import DiffParams, decide_pending
-from storage.models import Article, Report, Source
 from storage.queries import save_article, upsert_sources
 from tests.e2e.test_daemon import write_config
+from tests.faults.harness import (
+    ROOT,
+    UNIAN,
+    cycle,
+    email_config,
+    email_run_config,
+    email_table,
+    peace_report,
+    rows,
+    store_articles,
+    unian_article,
+    unserved_registry,
+)
 from tests.smtpserver import (
     PASSWORD,
     RECIPIENT,
@@ -80,7 +87,6 @@ def ca_pem(test_ca: trustme.CA, tmp_path: Path) -> Path:
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parents[2]
 WRONG = "Wr0ng-" + PASSWORD
 
 
@@ -104,74 +110,15 @@ def cli(
     )
 
 
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(path) as conn:
-        return list(conn.execute(sql).fetchall())
-
-
-def peace_report(text: str) -> Report:
-    return Report(
-        speaker="Mark Rutte",
-        speaker_as_written="Рютте",
-        kind="direct",
-        text=text,
-        recap=False,
-        about_peace_talks=True,
-        topic_score=2.0,
-        topic_concepts=["negotiations"],
-        topic_terms=["переговор*"],
-        start=0,
-        end=len(text),
-        stems=[w[:5] for w in text.lower().split() if len(w) > 3],
-    )
-
-
-def article(number: int, text: str, title: str = "Рютте о переговорах") -> Article:
-    return Article(
-        url=f"https://unian.example/{number}",
-        fetched_url=f"https://unian.example/{number}",
-        source_id="unian-ru",
-        title=title,
-        published_at=f"2026-02-{10 + number:02d}T12:00:00+00:00",
-        published_from="json-ld",
-        language="ru",
-        text=text,
-        content_hash=str(number),
-        fetched_at=f"2026-02-{10 + number:02d}T12:05:00+00:00",
-    )
-
-
 def seed_undecided(path: Path, texts: list[str], title: str = "Рютте о переговорах") -> None:
     """Articles with peace-talk reports, stored as a crawl stores them; the cycle decides."""
-    db = open_db(path)
-    try:
-        upsert_sources(db, [Source("unian-ru", "УНИАН", "ru", ())])
-        for number, text in enumerate(texts):
-            save_article(db, article(number, text, title), [peace_report(text)])
-    finally:
-        db.close()
-
-
-def email_config(tmp_path: Path, port: int, **email: Any) -> Config:
-    """No sources (the cycle decides and delivers what is stored) and the email channel."""
-    return Config(
-        storage_path=tmp_path / "data" / "peacewatch.db",
-        registry_path=tmp_path / "sources.toml",
-        sources=(),
-        diff=DiffSettings(encoder=False),
-        alerts=AlertSettings(
-            channels=("email",),
-            max_attempts=3,
-            retry_backoff_seconds=0,
-            atom_path=None,
-            log=LogChannelSettings(path=None),
-            email=settings_for(port, **({"timeout_seconds": 2} | email)),
-        ),
+    store_articles(
+        path,
+        [
+            (unian_article(number, text, title=title), [peace_report(text)])
+            for number, text in enumerate(texts)
+        ],
     )
-
-
-def cycle(config: Config) -> CycleReport:
-    return run_cycle(config, sources=[], trigger="run")
 
 
 def alert_rows(config: Config) -> list[tuple[Any, ...]]:
@@ -242,24 +189,28 @@ def fill_up(db: Any, spare_pages: int = 0) -> None:
 
 
 def test_a_full_disk_while_storing_an_article_rolls_it_back_as_a_store_error(db) -> None:
-    upsert_sources(db, [Source("unian-ru", "УНИАН", "ru", ())])
+    upsert_sources(db, [UNIAN])
     text = "Переговоры о перемирии продолжатся в Женеве. " * 2000
     fill_up(db)
     with pytest.raises(StoreError, match="full") as caught:
-        save_article(db, article(1, text), [peace_report(text[:4000]), peace_report(text[:9000])])
+        save_article(
+            db, unian_article(1, text), [peace_report(text[:4000]), peace_report(text[:9000])]
+        )
     assert "unian.example/1" in str(caught.value)
     assert not db.conn.in_transaction
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
     db.execute("PRAGMA max_page_count = 1073741823")  # space again: the same article stores
-    assert save_article(db, article(1, text), [peace_report(text[:4000])]) is not None
+    assert save_article(db, unian_article(1, text), [peace_report(text[:4000])]) is not None
 
 
 def test_a_full_disk_during_the_diff_leaves_no_statement_without_its_alert(db) -> None:
-    upsert_sources(db, [Source("unian-ru", "УНИАН", "ru", ())])
+    upsert_sources(db, [UNIAN])
     for number in range(6):
         text = f"Переговоры номер {number} о перемирии продолжатся в Женеве. " * 150
-        save_article(db, article(number, text), [peace_report(text), peace_report(text[::-1])])
+        save_article(
+            db, unian_article(number, text), [peace_report(text), peace_report(text[::-1])]
+        )
     fill_up(db, spare_pages=6)
     params = DiffParams(channels=("log", "email"), use_embeddings=False)
     with pytest.raises(StoreError, match="full"):
@@ -378,13 +329,11 @@ def test_a_crash_between_smtp_acceptance_and_sent_resends_one_mail_with_the_same
     recorder = Recorder()
     with smtp_server(recorder) as port:
         config = write_config(archive_server, tmp_path, outlets=("unian-ru",), timeout=60)
+        table = email_table(
+            port, security="none", sender=SENDER, recipients=[RECIPIENT], timeout_seconds=3
+        )
         add_to_config(
-            config,
-            alerts='channels = ["email"]\nretry_backoff_seconds = 0\n',
-            tail=(
-                f'\n[alerts.email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-                f'sender = "{SENDER}"\nrecipients = ["{RECIPIENT}"]\ntimeout_seconds = 3\n'
-            ),
+            config, alerts='channels = ["email"]\nretry_backoff_seconds = 0\n', tail="\n" + table
         )
         original = config.read_text(encoding="utf-8")
         config.write_text(
@@ -538,23 +487,18 @@ def test_the_password_never_appears_in_the_cycles_logs_errors_or_store(
 def test_the_password_never_appears_on_the_stderr_of_peacewatch_run(
     tmp_path: Path, tls: ssl.SSLContext, ca_pem: Path
 ) -> None:
-    closed = free_port()
-    (tmp_path / "sources.toml").write_text(
-        '[[sources]]\nid = "unian-ru"\nname = "УНИАН"\nlanguage = "ru"\n\n[[sources.feeds]]\n'
-        f'url = "http://127.0.0.1:{closed}/feed.xml"\nkind = "rss"\n',
-        encoding="utf-8",
-    )
+    unserved_registry(tmp_path)
     recorder = Recorder()
     with auth_server(recorder, tls, authenticator=echo_password) as port:
-        config = tmp_path / "peacewatch.toml"
-        config.write_text(
-            '[sources]\nregistry = "sources.toml"\n\n'
-            "[crawl]\ntimeout_seconds = 60\nretry_times = 0\nobey_robots_txt = false\n\n"
-            '[diff]\nencoder = false\n\n[alerts]\nchannels = ["email"]\n\n'
-            f'[alerts.email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\n'
-            f'ca_file = "{ca_pem}"\nusername = "{USER}"\nsender = "{SENDER}"\n'
-            f'recipients = ["{RECIPIENT}"]\ntimeout_seconds = 3\n',
-            encoding="utf-8",
+        config = email_run_config(
+            tmp_path,
+            port,
+            security="starttls",
+            ca_file=ca_pem,
+            username=USER,
+            sender=SENDER,
+            recipients=[RECIPIENT],
+            timeout_seconds=3,
         )
         seed_undecided(tmp_path / "data" / "peacewatch.db", TEXTS)
         result = cli(

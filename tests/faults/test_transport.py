@@ -18,15 +18,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
 
 from crawler.settings import REDIRECT_MAX_TIMES as MAX_REDIRECTS
-from scheduler.config import Config, load_config
+from scheduler.config import Config
 from scheduler.cycle import CycleReport, run_cycle
 from storage.db import open_db
 from storage.models import Feed, Source, SourceRunStats
+from tests.faults.harness import ARTICLE_HTML, bounded_config, link_feed, query
 from tests.faults.mockserver import MockServer
 
 pytestmark = pytest.mark.faults
@@ -34,20 +34,6 @@ pytestmark = pytest.mark.faults
 DOWNLOAD_TIMEOUT = 2
 TRIES = 2  # retry_times = 1
 MAX_PAGE_BYTES = 1024 * 1024
-
-ARTICLE_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta property="article:published_time" content="2026-11-20T10:00:00+00:00"></head>
-<body><article><h1>{title}</h1>
-<p>The foreign minister said on Friday that talks on a ceasefire would resume next week in
-Geneva, and that both delegations had agreed on an agenda for the first two days.</p>
-<p>Officials from both sides told reporters that prisoner exchanges and the safety of the
-nuclear power plant would be discussed first, before any question of territory.</p>
-<p>Observers cautioned that earlier rounds had broken down within hours, and that the
-fighting along the front line had not eased during the preparations for the meeting.</p>
-</article></body></html>
-"""
-
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -63,15 +49,7 @@ def server(tmp_path: Path) -> Iterator[MockServer]:
 @pytest.fixture
 def plain_config(tmp_path: Path) -> Config:
     """A config of its own (no archive server to start and stop); tests set the sources."""
-    (tmp_path / "sources.toml").write_text(
-        '[[sources]]\nid = "unused"\nname = "Unused"\nlanguage = "en"\n'
-        'feeds = ["http://127.0.0.1:9/rss.xml"]\n'
-    )
-    config = tmp_path / "peacewatch.toml"
-    config.write_text(
-        f'[storage]\npath = "{tmp_path / "store.db"}"\n[sources]\nregistry = "sources.toml"\n'
-    )
-    return load_config(config)
+    return bounded_config(tmp_path)
 
 
 def _static(server: MockServer) -> Path:
@@ -89,17 +67,9 @@ def write_feed(server: MockServer, name: str, paths: list[str]) -> str:
     """An RSS feed in the static dir whose items link to ``paths`` on the server (or to full
     URLs given as such)."""
     urls = [path if path.startswith("http") else server.url(path) for path in paths]
-    items = "".join(
-        f"<item><title>Item {n}</title><link>{escape(url)}</link>"
-        f"<pubDate>Fri, 20 Nov 2026 10:0{n % 10}:00 GMT</pubDate></item>"
-        for n, url in enumerate(urls)
+    (_static(server) / name).write_text(
+        link_feed(urls, title=name, home=server.url("/")), encoding="utf-8"
     )
-    rss = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>{name}</title><link>{server.url('/')}</link><description>d</description>"
-        f"{items}</channel></rss>"
-    )
-    (_static(server) / name).write_text(rss, encoding="utf-8")
     (_static(server) / f"{name}.headers").write_text("Content-Type: application/rss+xml\n")
     return server.url(f"/static/{name}")
 
@@ -126,14 +96,6 @@ def fast_config(base: Config, *sources: Source, **crawl: Any) -> Config:
 
 def by_id(report: CycleReport) -> dict[str, SourceRunStats]:
     return {stats.source_id: stats for stats in report.stats}
-
-
-def query(config: Config, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    db = open_db(config.storage_path)
-    try:
-        return [tuple(row) for row in db.execute(sql, list(params)).fetchall()]
-    finally:
-        db.close()
 
 
 def stored_urls(config: Config) -> list[str]:
