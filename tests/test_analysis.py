@@ -234,3 +234,10 @@ def test_a_role_followed_by_the_name_in_the_nominative_is_that_person(analyzer: 
     text = "Президент Володимир Зеленський заявив, що Україна готова до переговорів у Женеві."
     (report,) = analyzer.analyze(text, language="uk", published=date(2026, 2, 13))
     assert report.speaker == "Volodymyr Zelensky"
+
+
+def test_a_month_abbreviation_does_not_end_the_sentence(analyzer: Analyzer) -> None:
+    text = "President Volodymyr Zelensky said on Dec. 6 that the talks in Miami were constructive."
+    (report,) = analyzer.analyze(text, language="en", published=date(2025, 12, 7))
+    assert report.speaker == "Volodymyr Zelensky"
+    assert report.text == "the talks in Miami were constructive"
