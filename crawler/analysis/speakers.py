@@ -6,222 +6,28 @@ Pure: the gazetteer arrives as data (``Gazetteer.from_data`` on the parsed
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from crawler.analysis.morphology import nominative_name, normalise_token, tokens, word_forms
+from crawler.analysis.speaker_words import (
+    CAPITALISED,
+    CITING_SOURCES,
+    LANGS,
+    MEDIA,
+    OBLIQUE_PREPOSITIONS,
+    PRONOUN_GENDER,
+    PRONOUNS,
+    ROLE_HEADS,
+    SENTENCE_WORDS,
+    TITLE_WORDS,
+    UNNAMED,
+    genitive,
+    looks_like_name,
+    name_gender,
+)
 from crawler.analysis.speech import is_speech_word
-
-LANGS = ("en", "ru", "uk")
-PRONOUNS = {"он", "она", "він", "вона", "he", "she"}
-#: The grammatical gender a pronoun asks of the person it stands for.
-PRONOUN_GENDER = {
-    "он": "masc",
-    "він": "masc",
-    "he": "masc",
-    "она": "femn",
-    "вона": "femn",
-    "she": "femn",
-}
-#: Words that make a mention an unnamed source, which is not a speaker (DESIGN §2).
-UNNAMED = re.compile(
-    r"^(источник|собеседник|инсайдер|джерел|джерело|співрозмовник|інсайдер|source|official|"
-    r"insider|people|person|diplomat|дипломат|чиновник|посадов|представник|представитель|"
-    r"officials|sources)",
-)
-CITING_SOURCES = re.compile(
-    r"(ссылк\w* на (?:свои |собственные |неназванн\w+ |анонимн\w+ )?источник|"
-    r"посиланн\w* на (?:власні |свої |неназван\w+ |анонімн\w+ )?джерел|"
-    r"citing (?:unnamed |anonymous |two |three |several )?(?:sources|officials|people|diplomats)|"
-    r"sources? (?:familiar|close|briefed)|people familiar|person familiar)",
-    re.IGNORECASE,
-)
-#: Heads of role phrases; alone ("генсек", "глава МИД") they refer to someone already named.
-ROLE_HEADS = re.compile(
-    r"^(генсек|генеральн|секретар|министр|міністр|глав|голов|очільник|президент|премьер|прем'єр|"
-    r"канцлер|пресс-секретар|речник|спикер|спікер|представител|помощник|помічник|советник|"
-    r"радник|спецпосланник|посланник|спецпредставител|спецпредставник|спецпосланц|спецпосланец|"
-    r"посланц|переговорщик|дипломат|chief|minister|president|"
-    r"spokes|envoy|secretary|chancellor|premier|negotiator|diplomat|aide|adviser|advisor|head|"
-    r"leader|лидер|лідер|официальн|офіційн)",
-)
-#: News organisations cited as the channel of a statement, not its speaker.
-MEDIA = {
-    "reuters",
-    "bloomberg",
-    "axios",
-    "cnn",
-    "bbc",
-    "politico",
-    "interfax",
-    "интерфакс",
-    "тасс",
-    "риа",
-    "уніан",
-    "униан",
-    "укрінформ",
-    "укрінформу",
-    "укринформ",
-    "ukrinform",
-    "afp",
-    "ap",
-    "nbc",
-    "cbs",
-    "abc",
-    "fox",
-    "sky",
-    "guardian",
-    "times",
-    "post",
-    "journal",
-    "коммерсант",
-    "коммерсанту",
-    "ведомости",
-    "медуза",
-    "meduza",
-    "rbc",
-    "рбк",
-}
-_CAPITALISED = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w'’ʼ\-]*$")
-_SENTENCE_WORDS = {
-    "как",
-    "по",
-    "об",
-    "это",
-    "также",
-    "ранее",
-    "при",
-    "в",
-    "во",
-    "на",
-    "за",
-    "як",
-    "про",
-    "це",
-    "також",
-    "раніше",
-    "у",
-    "the",
-    "as",
-    "according",
-    "earlier",
-    "also",
-    "in",
-    "on",
-    "but",
-    "and",
-    "и",
-    "і",
-    "та",
-    "а",
-    "но",
-    "але",
-    "однако",
-    "проте",
-    "этом",
-    "цьому",
-    "he",
-    "she",
-    "он",
-    "она",
-    "він",
-    "вона",
-    "it",
-    "this",
-    "that",
-    "there",
-    "we",
-    "мы",
-    "ми",
-}
-
-
-_OBLIQUE_PREPOSITIONS = {
-    "с",
-    "со",
-    "з",
-    "із",
-    "зі",
-    "with",
-    "от",
-    "від",
-    "для",
-    "про",
-    "о",
-    "об",
-    "about",
-    "to",
-    "против",
-    "проти",
-    "between",
-    "между",
-    "між",
-    "and",
-    "и",
-    "і",
-    "та",
-    "by",
-    "к",
-    "до",
-}
-_TITLE_WORDS = {
-    "trade",
-    "commissioner",
-    "president",
-    "prime",
-    "minister",
-    "foreign",
-    "defence",
-    "defense",
-    "secretary",
-    "chancellor",
-    "senator",
-    "general",
-    "pope",
-    "king",
-}
-
-
-def _looks_like_name(token: str, lang: str) -> bool:
-    """A single capitalised word counts as an unknown person only if morphology says so."""
-    from crawler.analysis.morphology import analyzer
-
-    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", token):
-        return False
-    return any({"Surn", "Name"} & set(p.tag.grammemes) for p in analyzer(lang).parse(token)[:2])
-
-
-def name_gender(name: str, lang: str) -> str:
-    """ "masc" / "femn" of a person's name by its Russian or Ukrainian morphology — a first name
-    decides ("Урсула", "Марк"), else a surname ("Каллас" has no gender; "Захарова" has) — or
-    "" when the name is not Cyrillic or morphology is not sure."""
-    from crawler.analysis.morphology import analyzer
-
-    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", name):
-        return ""
-    words = [t for t, _, _ in tokens(name)]
-    for grammeme in ("Name", "Surn"):
-        for word in words:
-            genders = {
-                str(p.tag.gender)
-                for p in analyzer(lang).parse(word)[:3]
-                if grammeme in p.tag.grammemes and p.tag.gender in ("masc", "femn")
-            }
-            if len(genders) == 1:
-                return genders.pop()
-    return ""
-
-
-def _genitive(word: str, lang: str) -> bool:
-    """Only a genitive reading, no nominative one ("Путина", "президента"; not "Зеленский")."""
-    from crawler.analysis.morphology import analyzer
-
-    if lang not in ("ru", "uk"):
-        return False
-    cases = {str(p.tag.case) for p in analyzer(lang).parse(word)[:4]}
-    return "gent" in cases and "nomn" not in cases
 
 
 @dataclass(frozen=True)
@@ -399,7 +205,7 @@ class SpeakerTracker:
             return None
         words = [normalise_token(t) for t, _, _ in found]
         # 0. "источники в Кремле", "a US official": an unnamed source is nobody
-        heads = [w for w in words if w not in _SENTENCE_WORDS and not is_speech_word(w)]
+        heads = [w for w in words if w not in SENTENCE_WORDS and not is_speech_word(w)]
         unnamed = CITING_SOURCES.search(text) or (heads and UNNAMED.match(heads[0]))
         if unnamed and not (heads and heads[0] in self.gazetteer.names_first_words):
             return Mention("", text, offset, offset + len(text), "unnamed", False)
@@ -415,14 +221,14 @@ class SpeakerTracker:
                 continue
             speaker, length, is_role = match
             if any(ROLE_HEADS.match(w) for w in words[max(0, i - 3) : i]) and (
-                _genitive(words[i], self.lang) or self._person_at(words, i + length, speaker)
+                genitive(words[i], self.lang) or self._person_at(words, i + length, speaker)
             ):
                 # "помощник Путина Ушаков", "спецпредставитель российского лидера Владимира
                 # Путина, Кирилл Дмитриев": a name in the genitive shortly after a role head is
                 # whose aide it is, never the speaker ("президент Зеленский" is)
                 i += length
                 continue
-            oblique = i > 0 and words[i - 1] in _OBLIQUE_PREPOSITIONS
+            oblique = i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS
             rank = 1 if speaker.kind != "person" else (2 if is_role else 3)
             if oblique:
                 rank = 0
@@ -447,8 +253,8 @@ class SpeakerTracker:
             lowered = normalise_token(token)
             acronym = len(token) > 1 and token.isupper()
             if (
-                _CAPITALISED.match(token)
-                and lowered not in _SENTENCE_WORDS
+                CAPITALISED.match(token)
+                and lowered not in SENTENCE_WORDS
                 and lowered not in MEDIA
                 and not acronym
                 and not is_speech_word(lowered)
@@ -470,9 +276,9 @@ class SpeakerTracker:
                         "pronoun" if word in PRONOUNS else "role",
                     )
                 return None
-        while run and normalise_token(run[0][0]) in _TITLE_WORDS:
+        while run and normalise_token(run[0][0]) in TITLE_WORDS:
             run = run[1:]
-        if run and len(run) == 1 and not _looks_like_name(run[0][0], self.lang):
+        if run and len(run) == 1 and not looks_like_name(run[0][0], self.lang):
             run = []
         if run and len(run) <= 3:
             name = " ".join(nominative_name(t, self.lang) for t, _, _ in run)

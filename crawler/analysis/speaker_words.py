@@ -1,0 +1,222 @@
+"""The words around a speaker's mention in ru/uk/en news, and what morphology says of names.
+
+Pronouns and the gender they ask for, role heads ("генсек", "помощник"), unnamed sources,
+media cited as channels, sentence and title words that are never names, prepositions that make
+a name an object; whether a capitalised word is a name, its gender, whether it is a genitive.
+Pure data and small functions, used by ``crawler.analysis.speakers``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.analysis.morphology import tokens
+
+LANGS = ("en", "ru", "uk")
+PRONOUNS = {"он", "она", "він", "вона", "he", "she"}
+#: The grammatical gender a pronoun asks of the person it stands for.
+PRONOUN_GENDER = {
+    "он": "masc",
+    "він": "masc",
+    "he": "masc",
+    "она": "femn",
+    "вона": "femn",
+    "she": "femn",
+}
+#: Words that make a mention an unnamed source, which is not a speaker (DESIGN §2).
+UNNAMED = re.compile(
+    r"^(источник|собеседник|инсайдер|джерел|джерело|співрозмовник|інсайдер|source|official|"
+    r"insider|people|person|diplomat|дипломат|чиновник|посадов|представник|представитель|"
+    r"officials|sources)",
+)
+CITING_SOURCES = re.compile(
+    r"(ссылк\w* на (?:свои |собственные |неназванн\w+ |анонимн\w+ )?источник|"
+    r"посиланн\w* на (?:власні |свої |неназван\w+ |анонімн\w+ )?джерел|"
+    r"citing (?:unnamed |anonymous |two |three |several )?(?:sources|officials|people|diplomats)|"
+    r"sources? (?:familiar|close|briefed)|people familiar|person familiar)",
+    re.IGNORECASE,
+)
+#: Heads of role phrases; alone ("генсек", "глава МИД") they refer to someone already named.
+ROLE_HEADS = re.compile(
+    r"^(генсек|генеральн|секретар|министр|міністр|глав|голов|очільник|президент|премьер|прем'єр|"
+    r"канцлер|пресс-секретар|речник|спикер|спікер|представител|помощник|помічник|советник|"
+    r"радник|спецпосланник|посланник|спецпредставител|спецпредставник|спецпосланц|спецпосланец|"
+    r"посланц|переговорщик|дипломат|chief|minister|president|"
+    r"spokes|envoy|secretary|chancellor|premier|negotiator|diplomat|aide|adviser|advisor|head|"
+    r"leader|лидер|лідер|официальн|офіційн)",
+)
+#: News organisations cited as the channel of a statement, not its speaker.
+MEDIA = {
+    "reuters",
+    "bloomberg",
+    "axios",
+    "cnn",
+    "bbc",
+    "politico",
+    "interfax",
+    "интерфакс",
+    "тасс",
+    "риа",
+    "уніан",
+    "униан",
+    "укрінформ",
+    "укрінформу",
+    "укринформ",
+    "ukrinform",
+    "afp",
+    "ap",
+    "nbc",
+    "cbs",
+    "abc",
+    "fox",
+    "sky",
+    "guardian",
+    "times",
+    "post",
+    "journal",
+    "коммерсант",
+    "коммерсанту",
+    "ведомости",
+    "медуза",
+    "meduza",
+    "rbc",
+    "рбк",
+}
+CAPITALISED = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w'’ʼ\-]*$")
+SENTENCE_WORDS = {
+    "как",
+    "по",
+    "об",
+    "это",
+    "также",
+    "ранее",
+    "при",
+    "в",
+    "во",
+    "на",
+    "за",
+    "як",
+    "про",
+    "це",
+    "також",
+    "раніше",
+    "у",
+    "the",
+    "as",
+    "according",
+    "earlier",
+    "also",
+    "in",
+    "on",
+    "but",
+    "and",
+    "и",
+    "і",
+    "та",
+    "а",
+    "но",
+    "але",
+    "однако",
+    "проте",
+    "этом",
+    "цьому",
+    "he",
+    "she",
+    "он",
+    "она",
+    "він",
+    "вона",
+    "it",
+    "this",
+    "that",
+    "there",
+    "we",
+    "мы",
+    "ми",
+}
+
+
+OBLIQUE_PREPOSITIONS = {
+    "с",
+    "со",
+    "з",
+    "із",
+    "зі",
+    "with",
+    "от",
+    "від",
+    "для",
+    "про",
+    "о",
+    "об",
+    "about",
+    "to",
+    "против",
+    "проти",
+    "between",
+    "между",
+    "між",
+    "and",
+    "и",
+    "і",
+    "та",
+    "by",
+    "к",
+    "до",
+}
+TITLE_WORDS = {
+    "trade",
+    "commissioner",
+    "president",
+    "prime",
+    "minister",
+    "foreign",
+    "defence",
+    "defense",
+    "secretary",
+    "chancellor",
+    "senator",
+    "general",
+    "pope",
+    "king",
+}
+
+
+def looks_like_name(token: str, lang: str) -> bool:
+    """A single capitalised word counts as an unknown person only if morphology says so."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", token):
+        return False
+    return any({"Surn", "Name"} & set(p.tag.grammemes) for p in analyzer(lang).parse(token)[:2])
+
+
+def name_gender(name: str, lang: str) -> str:
+    """ "masc" / "femn" of a person's name by its Russian or Ukrainian morphology — a first name
+    decides ("Урсула", "Марк"), else a surname ("Каллас" has no gender; "Захарова" has) — or
+    "" when the name is not Cyrillic or morphology is not sure."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", name):
+        return ""
+    words = [t for t, _, _ in tokens(name)]
+    for grammeme in ("Name", "Surn"):
+        for word in words:
+            genders = {
+                str(p.tag.gender)
+                for p in analyzer(lang).parse(word)[:3]
+                if grammeme in p.tag.grammemes and p.tag.gender in ("masc", "femn")
+            }
+            if len(genders) == 1:
+                return genders.pop()
+    return ""
+
+
+def genitive(word: str, lang: str) -> bool:
+    """Only a genitive reading, no nominative one ("Путина", "президента"; not "Зеленский")."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk"):
+        return False
+    cases = {str(p.tag.case) for p in analyzer(lang).parse(word)[:4]}
+    return "gent" in cases and "nomn" not in cases
