@@ -178,3 +178,30 @@ def test_bodies_are_speakers() -> None:
 def test_unknown_person_keeps_the_name_in_the_nominative() -> None:
     assert resolve("заявил Иван Петров") == "Иван Петров"
     assert resolve("по словам Ивана Петрова") == "Иван Петров"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("New York said the meeting would take place next week", "en"),
+        ("By Thursday said the sides would meet again", "en"),
+        ("Велика Британія заявила, що підтримує переговори", "uk"),
+        ("Впервые Брюссель заявил, что готов к переговорам", "ru"),
+    ],
+)
+def test_places_dates_and_countries_are_not_unknown_speakers(text: str, language: str) -> None:
+    tracker = SpeakerTracker(Gazetteer.from_data(DATA), language, date(2026, 2, 11))
+    mention = tracker.resolve(text.split(" said")[0].split(" заяв")[0])
+    assert mention is None or mention.kind != "unknown"
+
+
+def test_an_unknown_person_after_a_title_is_a_speaker() -> None:
+    tracker = SpeakerTracker(Gazetteer.from_data(DATA), "en", date(2026, 2, 11))
+    mention = tracker.resolve("Deputy Foreign Minister Hamid Ghanbari")
+    assert mention is not None and mention.name == "Hamid Ghanbari"
+
+
+def test_an_unknown_person_morphology_knows_is_a_speaker() -> None:
+    tracker = SpeakerTracker(Gazetteer.from_data(DATA), "ru", date(2026, 2, 11))
+    mention = tracker.resolve("Аделия Петросян")
+    assert mention is not None and mention.kind == "unknown"

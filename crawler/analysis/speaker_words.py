@@ -165,6 +165,8 @@ OBLIQUE_PREPOSITIONS = {
     "до",
 }
 TITLE_WORDS = {
+    "deputy",
+    "ambassador",
     "trade",
     "commissioner",
     "president",
@@ -189,6 +191,25 @@ def looks_like_name(token: str, lang: str) -> bool:
     if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", token):
         return False
     return any({"Surn", "Name"} & set(p.tag.grammemes) for p in analyzer(lang).parse(token)[:2])
+
+
+def person_shaped(run: list[str], before: list[str], lang: str) -> bool:
+    """Whether capitalised words the gazetteer does not know have the shape of a person: in
+    Cyrillic, morphology knows one of them as a first name, surname or patronymic and none as a
+    place ("Абу-Даби", "Велика Британія", "Брюссель"); in Latin script, two words or more after
+    a title or role ("Deputy Foreign Minister Hamid Ghanbari") — never "New York", "By
+    Thursday", an outlet or a country."""
+    from crawler.analysis.morphology import analyzer
+
+    if re.search("[А-Яа-яЁёІіЇїЄєҐґ]", " ".join(run)):
+        if lang not in ("ru", "uk"):
+            return False
+        tags = [
+            {g for p in analyzer(lang).parse(word)[:2] for g in p.tag.grammemes} for word in run
+        ]
+        named = any({"Name", "Surn", "Patr"} & t for t in tags)
+        return named and not any("Geox" in t for t in tags)
+    return len(run) >= 2 and any(w in TITLE_WORDS or ROLE_HEADS.match(w) for w in before[-3:])
 
 
 def name_gender(name: str, lang: str) -> str:

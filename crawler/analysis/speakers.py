@@ -26,6 +26,7 @@ from crawler.analysis.speaker_words import (
     genitive,
     looks_like_name,
     name_gender,
+    person_shaped,
 )
 from crawler.analysis.speech import is_speech_word
 
@@ -276,10 +277,19 @@ class SpeakerTracker:
                         "pronoun" if word in PRONOUNS else "role",
                     )
                 return None
-        while run and normalise_token(run[0][0]) in TITLE_WORDS:
+        titles: list[str] = []
+        while run and (
+            normalise_token(run[0][0]) in TITLE_WORDS
+            or (len(run) > 2 and ROLE_HEADS.match(normalise_token(run[0][0])))
+        ):
+            titles.append(normalise_token(run[0][0]))
             run = run[1:]
         if run and len(run) == 1 and not looks_like_name(run[0][0], self.lang):
             run = []
+        if run:
+            first = next(k for k, (_, start, _) in enumerate(found) if start == run[0][1])
+            if not person_shaped([t for t, _, _ in run], words[:first] + titles, self.lang):
+                run = []
         if run and len(run) <= 3:
             name = " ".join(nominative_name(t, self.lang) for t, _, _ in run)
             mention = Mention(
