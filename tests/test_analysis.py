@@ -241,3 +241,15 @@ def test_a_month_abbreviation_does_not_end_the_sentence(analyzer: Analyzer) -> N
     (report,) = analyzer.analyze(text, language="en", published=date(2025, 12, 7))
     assert report.speaker == "Volodymyr Zelensky"
     assert report.text == "the talks in Miami were constructive"
+
+
+def test_a_bodys_representative_is_the_person_named_before_not_the_body(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Дмитро Пєсков заявив, що наступний раунд переговорів в Абу-Дабі відбудеться наступного "
+        "тижня.\n\nВодночас представник Кремля наголосив, що не варто очікувати швидких "
+        "результатів від переговорів."
+    )
+    reports = analyzer.analyze(text, language="uk", published=date(2026, 1, 26))
+    assert [r.speaker for r in reports] == ["Dmitry Peskov", "Dmitry Peskov"]

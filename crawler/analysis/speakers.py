@@ -263,6 +263,19 @@ class SpeakerTracker:
                 run.append((token, start, end))
             elif run:
                 break
+        titles: list[str] = []
+        while run and (
+            normalise_token(run[0][0]) in TITLE_WORDS
+            or (len(run) > 2 and ROLE_HEADS.match(normalise_token(run[0][0])))
+        ):
+            titles.append(normalise_token(run[0][0]))
+            run = run[1:]
+        if run and len(run) == 1 and not looks_like_name(run[0][0], self.lang):
+            run = []
+        if run:
+            first = next(k for k, (_, start, _) in enumerate(found) if start == run[0][1])
+            if not person_shaped([t for t, _, _ in run], words[:first] + titles, self.lang):
+                run = []
         # 3. a pronoun or a bare role refers to the last person named
         for index, word in enumerate(words):
             if word in PRONOUNS or (ROLE_HEADS.match(word) and index < 3 and not run):
@@ -277,19 +290,6 @@ class SpeakerTracker:
                         "pronoun" if word in PRONOUNS else "role",
                     )
                 return None
-        titles: list[str] = []
-        while run and (
-            normalise_token(run[0][0]) in TITLE_WORDS
-            or (len(run) > 2 and ROLE_HEADS.match(normalise_token(run[0][0])))
-        ):
-            titles.append(normalise_token(run[0][0]))
-            run = run[1:]
-        if run and len(run) == 1 and not looks_like_name(run[0][0], self.lang):
-            run = []
-        if run:
-            first = next(k for k, (_, start, _) in enumerate(found) if start == run[0][1])
-            if not person_shaped([t for t, _, _ in run], words[:first] + titles, self.lang):
-                run = []
         if run and len(run) <= 3:
             name = " ".join(nominative_name(t, self.lang) for t, _, _ in run)
             mention = Mention(
