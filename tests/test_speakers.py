@@ -205,3 +205,62 @@ def test_an_unknown_person_morphology_knows_is_a_speaker() -> None:
     tracker = SpeakerTracker(Gazetteer.from_data(DATA), "ru", date(2026, 2, 11))
     mention = tracker.resolve("Аделия Петросян")
     assert mention is not None and mention.kind == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("window", "lang"),
+    [
+        ("сказал он в ходе совместной с Рютте пресс-конференции", "ru"),
+        ("комментируя заявление генсека НАТО, он сказал", "ru"),
+        ("він зазначив після розмови з генсеком НАТО", "uk"),
+    ],
+)
+def test_a_name_in_an_oblique_case_yields_to_the_subject_pronoun(window: str, lang: str) -> None:
+    tracker = SpeakerTracker(GAZETTEER, lang, FEB_2026)
+    first = "заявил Песков" if lang == "ru" else "заявив Пєсков"
+    assert resolve(first, lang, tracker=tracker) == "Dmitry Peskov"
+    assert resolve(window, lang, tracker=tracker) == "Dmitry Peskov"
+
+
+def test_the_genitive_after_a_source_frame_is_the_speaker() -> None:
+    assert resolve("по словам генсека НАТО", when=FEB_2026) == "Mark Rutte"
+
+
+ORBANS = Gazetteer.from_data(
+    {
+        "speakers": [
+            {
+                "name": "Viktor Orbán",
+                "aliases": {"en": ["Viktor Orbán", "Orbán"], "ru": ["Виктор Орбан", "Орбан"]},
+            },
+            {"name": "Balázs Orbán", "aliases": {"en": ["Balázs Orbán"], "ru": ["Балаж Орбан"]}},
+            {"name": "Jonas Gahr Støre", "aliases": {"en": ["Jonas Gahr Støre"]}},
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize("window", ["said Balazs Orban", "Jonas Gahr Store said"])
+def test_latin_diacritics_are_folded_in_names(window: str) -> None:
+    tracker = SpeakerTracker(ORBANS, "en", FEB_2026)
+    assert tracker.resolve(window) is not None
+    assert tracker.resolve(window).name in ("Balázs Orbán", "Jonas Gahr Støre")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("full", "bare", "lang", "expected"),
+    [
+        ("said Balazs Orban", "Mr. Orban said", "en", "Balázs Orbán"),
+        ("said Viktor Orban", "Mr. Orban said", "en", "Viktor Orbán"),
+        ("заявил Балаж Орбан", "Орбан добавил", "ru", "Balázs Orbán"),
+        ("Jonas Gahr Støre said", "Store added", "en", "Jonas Gahr Støre"),
+    ],
+)
+def test_a_bare_surname_is_the_person_the_article_named_in_full(
+    full: str, bare: str, lang: str, expected: str
+) -> None:
+    tracker = SpeakerTracker(ORBANS, lang, FEB_2026)
+    named = tracker.resolve(full)
+    assert named is not None
+    tracker.candidates = [named]
+    assert resolve(bare, lang, tracker=tracker) == expected

@@ -9,6 +9,7 @@ and indeclinable names (Рютте) are pinned in the gazetteer so nothing is ge
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -23,9 +24,28 @@ def analyzer(lang: str) -> Any:
     return pymorphy3.MorphAnalyzer(lang=lang)
 
 
+#: Latin letters that carry no combining mark to strip
+_LATIN_FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ı": "i", "æ": "ae", "ß": "ss"})
+
+
+def _fold_latin(token: str) -> str:
+    """Erdoğan → erdogan, Støre → store, Balázs → balazs; Cyrillic (й, ё, ї) is left alone."""
+    if token.isascii() or not re.search(r"[^\W\d_а-яёіїєґ']", token):
+        return token
+    folded = []
+    for char in token.translate(_LATIN_FOLD):
+        if "LATIN" in unicodedata.name(char, ""):
+            char = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            )
+        folded.append(char)
+    return "".join(folded)
+
+
 def normalise_token(token: str) -> str:
-    """Lower case, one apostrophe, no possessive 's (Rutte's → rutte)."""
-    token = token.lower().replace("’", "'").replace("ʼ", "'")
+    """Lower case, one apostrophe, no possessive 's (Rutte's → rutte), Latin diacritics folded
+    (Erdoğan → erdogan): news copy spells foreign names with and without them."""
+    token = _fold_latin(token.lower().replace("’", "'").replace("ʼ", "'"))
     if token.endswith("'s"):
         token = token[:-2]
     return token

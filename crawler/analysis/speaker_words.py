@@ -242,3 +242,19 @@ def genitive(word: str, lang: str) -> bool:
         return False
     cases = {str(p.tag.case) for p in analyzer(lang).parse(word)[:4]}
     return "gent" in cases and "nomn" not in cases
+
+
+#: Source frames whose name stands in the genitive and is the speaker ("по словам Пескова").
+SOURCE_FRAME_WORDS = {"словам", "словами", "мнению", "думку", "данным", "даними"}
+_OBLIQUE_CASES = {"gent", "gen2", "datv", "accs", "ablt", "loct", "loc2"}
+
+
+def oblique(word: str, lang: str) -> bool:
+    """A Cyrillic word with no nominative reading ("Зеленским", "президента", "Сікорським"):
+    in Russian and Ukrainian the one who speaks is the verb's subject, in the nominative."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk") or not re.search(r"[а-яіїєґё]", word):
+        return False
+    cases = {str(p.tag.case) for p in analyzer(lang).parse(word)[:4]}
+    return "nomn" not in cases and bool(cases & _OBLIQUE_CASES)

@@ -21,11 +21,13 @@ from crawler.analysis.speaker_words import (
     PRONOUNS,
     ROLE_HEADS,
     SENTENCE_WORDS,
+    SOURCE_FRAME_WORDS,
     TITLE_WORDS,
     UNNAMED,
     genitive,
     looks_like_name,
     name_gender,
+    oblique,
     person_shaped,
 )
 from crawler.analysis.speech import is_speech_word
@@ -90,6 +92,9 @@ class Gazetteer:
         self._genders: dict[str, str] = {}
         self._index: dict[str, list[_Entry]] = {}
         self.names_first_words: set[str] = set()
+        #: the last word of a person's full name, in every case form -> those people
+        #: ("orban" -> Viktor Orbán, Balázs Orbán; "store" -> Jonas Gahr Støre)
+        self._surnames: dict[str, set[str]] = {}
         for speaker in speakers:
             pinned = {normalise_token(p) for p in speaker.pinned}
             for lang, aliases in speaker.aliases.items():
@@ -140,6 +145,9 @@ class Gazetteer:
             else:
                 forms.append(word_forms(word, lang, name=word[:1].isupper()))
         entry = _Entry(speaker, tuple(forms), role)
+        if role is None and speaker.kind == "person" and len(words) > 1:
+            for form in forms[-1]:
+                self._surnames.setdefault(form, set()).add(speaker.name)
         for form in forms[0]:
             self._index.setdefault(form, []).append(entry)
         if role is None:
@@ -169,6 +177,10 @@ class Gazetteer:
                 )
             self._genders[name] = found
         return self._genders[name]
+
+    def surname_of(self, word: str) -> set[str]:
+        """The people whose full name ends in ``word`` (any case form)."""
+        return self._surnames.get(word, set())
 
     def match_at(
         self, words: list[str], i: int, when: date | None
@@ -214,6 +226,7 @@ class SpeakerTracker:
         #    else a role held at the date, else a body ("МИД России", "the Kremlin")
         best: tuple[int, Speaker, int, bool] | None = None
         best_rank = -1
+        source_frame = any(w in SOURCE_FRAME_WORDS for w in words)
         i = 0
         while i < len(words):
             match = self.gazetteer.match_at(words, i, self.when)
@@ -229,15 +242,23 @@ class SpeakerTracker:
                 # whose aide it is, never the speaker ("президент Зеленский" is)
                 i += length
                 continue
-            oblique = i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS
+            in_oblique = (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS) or (
+                not source_frame and oblique(words[i], self.lang)
+            )
             rank = 1 if speaker.kind != "person" else (2 if is_role else 3)
-            if oblique:
+            if in_oblique:
                 rank = 0
             if rank > best_rank:
                 best, best_rank = (i, speaker, length, is_role), rank
             i += length
+        if best_rank == 0 and any(w in PRONOUNS for w in words):
+            # "сказал он в ходе совместной с Зеленским пресс-конференции": a name in an oblique
+            # case is no subject; the pronoun is
+            best = None
         if best is not None:
             i, speaker, length, is_role = best
+            if length == 1 and not is_role:
+                speaker = self._named_in_full(words[i]) or speaker
             start, end = found[i][1], found[i + length - 1][2]
             mention = Mention(
                 speaker.name,
@@ -270,6 +291,11 @@ class SpeakerTracker:
         ):
             titles.append(normalise_token(run[0][0]))
             run = run[1:]
+        if len(run) == 1 and (named := self._named_in_full(normalise_token(run[0][0]))):
+            # "Mr. Store" after "Jonas Gahr Støre": the surname of someone named in full
+            return self._remember(
+                Mention(named.name, run[0][0], offset + run[0][1], offset + run[0][2], "name")
+            )
         if run and len(run) == 1 and not looks_like_name(run[0][0], self.lang):
             run = []
         if run:
@@ -300,6 +326,18 @@ class SpeakerTracker:
                 "unknown",
             )
             return self._remember(mention)
+        return None
+
+    def _named_in_full(self, word: str) -> Speaker | None:
+        """The person most recently named in full in the article whose surname ``word`` is:
+        a bare "Orban" after "Balázs Orbán" is Balázs, not the Orbán the gazetteer knows
+        better."""
+        people = self.gazetteer.surname_of(word)
+        if not people:
+            return None
+        for mention in self.candidates:
+            if mention.name in people and mention.kind == "name" and " " in mention.as_written:
+                return self.gazetteer.speakers[mention.name]
         return None
 
     def _person_at(self, words: list[str], i: int, other_than: Speaker) -> bool:
