@@ -190,6 +190,46 @@ def test_about_this_points_to_the_previous_sentence() -> None:
     assert "Марк Рютте" in speaker
 
 
+def test_about_this_points_back_even_when_an_outlet_credit_closes_the_sentence() -> None:
+    text = (
+        "Украинские власти мешают переговорам России и США по урегулированию. "
+        "Об этом заявил замглавы МИД Сергей Рябков в ходе дискуссии, сообщает корреспондент."
+    )
+    statements = [(statement, speaker) for _, statement, speaker, _ in found(text)]
+    assert any(
+        statement.startswith("Украинские власти") and "Рябков" in speaker
+        for statement, speaker in statements
+    ), statements
+
+
+def test_a_line_break_ends_a_sentence() -> None:
+    text = (
+        "Захарова следит за встречами «по новостным лентам»\n"
+        "Официальный представитель МИД Мария Захарова заявила, что итоги сообщит делегация."
+    )
+    assert [speaker for _, _, speaker, _ in found(text)] == [
+        "Официальный представитель МИД Мария Захарова"
+    ]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Рябков: Киев пытается помешать переговорам России и США",
+        "Zelensky says Ukraine is ready for talks in Geneva",
+        "Фото: Pierre Crom / Getty Images",
+    ],
+)
+def test_a_heading_line_is_not_a_statement(heading: str) -> None:
+    text = f"{heading}\n\nПереговоры прошли в Абу-Даби в среду."
+    assert found(text) == []
+
+
+def test_the_last_line_of_a_text_cut_short_still_counts() -> None:
+    text = "Новость дня.\n\nПесков заявил, что Москва готова продолжать переговоры в"
+    assert [speaker for _, _, speaker, _ in found(text)] == ["Песков"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -229,6 +229,8 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
         previous_direct: Candidate | None = None
         for s_start, s_end in sentences(text, p_start, p_end, p_quotes):
             sentence = text[s_start:s_end]
+            if _in_heading(text, s_start, s_end):
+                continue
             recap = recap_rest or bool(RECAP_STRONG.match(sentence) or RECAP_WEAK.search(sentence))
             found = _direct_in_sentence(
                 text, s_start, s_end, p_end, p_quotes, p_index, recap, previous_direct
@@ -241,11 +243,15 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                 continue
             if any(s_start <= q0 < s_end for q0, _ in p_quotes):
                 previous_direct = None
+            pointer = POINTER.search(sentence)
+            leading = pointer is not None and not sentence[: pointer.start()].strip(" ,—–-")
             indirect = _indirect_in_sentence(text, s_start, s_end, p_index, recap, p_quotes)
             if indirect is not None:
                 candidates.append(indirect)
-                continue
-            pointer = POINTER.search(sentence)
+                if not leading:
+                    continue
+                # "Об этом заявил X, уточнив, что …": the sentence also points back to the one
+                # before ("…, сообщает корреспондент" is then only the outlet's credit)
             if pointer and any(is_speech_word(w) for w, _, _ in tokens(sentence)):
                 previous = _previous_sentence(text, p_start, s_start, p_quotes)
                 if previous is not None and not any(c0 <= previous[0] < c1 for c0, c1 in covered):
@@ -261,6 +267,23 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                         )
                     )
     return candidates
+
+
+#: the longest line taken for a heading: news headlines and teasers run to about 120 characters
+HEADING_CHARS = 160
+_LINE_END = re.compile(r"[.!?…:;»\"”)'’]\s*$")
+
+
+def _in_heading(text: str, start: int, end: int) -> bool:
+    """Whether the sentence is a line without a closing stop: a heading, a teaser, a caption
+    or a credit line ("Рябков: стороны близки к урегулированию", "Photo: Reuters"), which
+    news copy repeats from its body or adds beside it, never a statement of its own."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if line_end < 0 or not text[line_end:].strip():
+        return False  # the last line: a text cut short ends without a stop too
+    line = text[line_start:line_end].strip()
+    return 0 < len(line) <= HEADING_CHARS and not _LINE_END.search(line)
 
 
 def _previous_sentence(

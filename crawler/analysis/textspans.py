@@ -51,7 +51,11 @@ def _opens_straight(text: str, i: int) -> bool:
 
 # -- sentences ------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\")]*\s+(?=[«„“\"A-ZА-ЯЁІЇЄҐ—–0-9])")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[»”\")]*\s+(?=[«„“\"A-ZА-ЯЁІЇЄҐ—–0-9])"
+    # a line break ends a sentence too: a heading or a teaser has no full stop
+    r"|[ \t]*\n\s*(?=[«„“\"A-ZА-ЯЁІЇЄҐ—–0-9])"
+)
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -74,7 +78,7 @@ def sentences(
         cut = match.start()
         if any(q0 <= cut < q1 for q0, q1 in quotes):
             continue
-        if _is_abbreviation(text, cut):
+        if match.group(0).strip(" \t") == "" and _is_abbreviation(text, cut):
             continue
         result.append((begin, cut))
         begin = match.end()
