@@ -158,6 +158,21 @@ def test_short_quoted_words_are_not_direct_statements() -> None:
             "Украина не пойдет на территориальные уступки",
             "заявил Зеленский",
         ),
+        (
+            "Вадефуль висловив сподівання, що Китай сприятиме припиненню вогню.",
+            "Китай сприятиме припиненню вогню",
+            "Вадефуль",
+        ),
+        (
+            "Zelensky expressed concern that Russia was trying to stall the negotiations.",
+            "Russia was trying to stall the negotiations",
+            "Zelensky",
+        ),
+        (
+            "Medinsky called the talks difficult but businesslike, according to the TASS agency.",
+            "called the talks difficult but businesslike",
+            "Medinsky",
+        ),
     ],
     ids=[
         "ru-chto",
@@ -170,6 +185,9 @@ def test_short_quoted_words_are_not_direct_statements() -> None:
         "en-told",
         "en-trailing",
         "ru-trailing",
+        "uk-expressed-hope",
+        "en-expressed-concern",
+        "en-outlet-is-no-speaker",
     ],
 )
 def test_indirect_speech(text: str, statement: str, speaker: str) -> None:

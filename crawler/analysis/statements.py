@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from crawler.analysis.morphology import normalise_token, tokens
+from crawler.analysis.speaker_words import MEDIA
 from crawler.analysis.speech import OPINION_WORDS, is_speech_word
 from crawler.analysis.textspans import paragraphs, quote_spans, sentences
 
@@ -345,6 +346,21 @@ def _split_inside(text: str, q_start: int, q_end: int) -> tuple[int, int] | None
     return None
 
 
+_OUTLET_WORDS = re.compile(
+    r"\b(?:news agency|agency|newspaper|broadcaster|media|outlet|агентств\w*|агенці\w*|"
+    r"газет\w*|телеканал\w*|СМИ|ЗМІ|издани\w*|видання)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_an_outlet(window: str) -> bool:
+    """Whether a source frame's source is a news outlet ("according to TASS", "по данным
+    агентства"), which reports speech rather than speaks."""
+    return bool(_OUTLET_WORDS.search(window)) or any(
+        normalise_token(w) in MEDIA for w, _, _ in tokens(window)
+    )
+
+
 def _indirect_in_sentence(
     text: str,
     s_start: int,
@@ -366,7 +382,14 @@ def _indirect_in_sentence(
             return Candidate("indirect", comma + 1, end, after, comma, recap, p_index)
         if frame.start() > 10:
             head_end = s_start + frame.start()
-            return Candidate("indirect", s_start, head_end, after, end, recap, p_index)
+            if not _names_an_outlet(text[after:end]):
+                return Candidate("indirect", s_start, head_end, after, end, recap, p_index)
+            # "Medinsky called the talks difficult, according to TASS": the outlet only
+            # reports; the sentence before it has its own speaker
+            end = head_end
+            while end > s_start and text[end - 1] in " ,;.\n":
+                end -= 1
+            sentence = text[s_start:end]
     # "X заявил, что …" / "X said (that) …"
     clause = _clause_after_complementizer(text, s_start, end)
     if clause is not None:
