@@ -264,3 +264,14 @@ def test_a_bare_surname_is_the_person_the_article_named_in_full(
     assert named is not None
     tracker.candidates = [named]
     assert resolve(bare, lang, tracker=tracker) == expected
+
+
+@pytest.mark.parametrize(
+    ("window", "lang"),
+    [("сказал заместитель генсека НАТО", "ru"), ("зауважив радник генсека НАТО", "uk")],
+)
+def test_an_aide_is_not_the_principal_named_after_him(window: str, lang: str) -> None:
+    tracker = SpeakerTracker(GAZETTEER, lang, FEB_2026)
+    first = "заявил Песков" if lang == "ru" else "заявив Пєсков"
+    assert resolve(first, lang, tracker=tracker) == "Dmitry Peskov"
+    assert resolve(window, lang, tracker=tracker) == "Dmitry Peskov"

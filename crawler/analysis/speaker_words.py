@@ -44,7 +44,13 @@ ROLE_HEADS = re.compile(
     r"радник|спецпосланник|посланник|спецпредставител|спецпредставник|спецпосланц|спецпосланец|"
     r"посланц|переговорщик|дипломат|chief|minister|president|"
     r"spokes|envoy|secretary|chancellor|premier|negotiator|diplomat|aide|adviser|advisor|head|"
-    r"leader|лидер|лідер|официальн|офіційн)",
+    r"leader|лидер|лідер|официальн|офіційн|заместител|заступник|замглав|замминистр|замміністр|deputy)",
+)
+#: Heads that make the role or name after them someone else's ("радник голови ОП", "заступник
+#: глави ОПУ", "помощник Путина"): the one who speaks is the aide, not the principal.
+AIDE_HEADS = re.compile(
+    r"^(помощник|помічник|советник|радник|заместител|заступник|замглав|замминистр|замміністр|"
+    r"представител|представник|deputy|aide|adviser|advisor)"
 )
 #: News organisations cited as the channel of a statement, not its speaker.
 MEDIA = {

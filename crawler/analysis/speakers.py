@@ -12,6 +12,7 @@ from typing import Any
 
 from crawler.analysis.morphology import nominative_name, normalise_token, tokens, word_forms
 from crawler.analysis.speaker_words import (
+    AIDE_HEADS,
     CAPITALISED,
     CITING_SOURCES,
     LANGS,
@@ -234,8 +235,9 @@ class SpeakerTracker:
                 i += 1
                 continue
             speaker, length, is_role = match
-            if any(ROLE_HEADS.match(w) for w in words[max(0, i - 3) : i]) and (
-                genitive(words[i], self.lang) or self._person_at(words, i + length, speaker)
+            if (i > 0 and AIDE_HEADS.match(words[i - 1]) and self.lang in ("ru", "uk")) or (
+                any(ROLE_HEADS.match(w) for w in words[max(0, i - 3) : i])
+                and (genitive(words[i], self.lang) or self._person_at(words, i + length, speaker))
             ):
                 # "помощник Путина Ушаков", "спецпредставитель российского лидера Владимира
                 # Путина, Кирилл Дмитриев": a name in the genitive shortly after a role head is
