@@ -253,3 +253,14 @@ def test_a_bodys_representative_is_the_person_named_before_not_the_body(
     )
     reports = analyzer.analyze(text, language="uk", published=date(2026, 1, 26))
     assert [r.speaker for r in reports] == ["Dmitry Peskov", "Dmitry Peskov"]
+
+
+def test_a_pronoun_takes_up_the_subject_before_a_person_named_as_an_object(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Андрій Єрмак повідомив про закінчення зустрічі з держсекретарем США Марко Рубіо. "
+        "Про це він повідомив у Telegram."
+    )
+    reports = analyzer.analyze(text, language="uk", published=date(2025, 11, 23))
+    assert reports and {r.speaker for r in reports} == {"Andriy Yermak"}

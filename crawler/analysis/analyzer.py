@@ -13,6 +13,7 @@ from typing import Any
 from crawler.analysis.claims import claim_features
 from crawler.analysis.finding import Finding
 from crawler.analysis.morphology import normalise_token, tokens
+from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, oblique
 from crawler.analysis.speakers import Gazetteer, Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
 from crawler.analysis.textspans import paragraphs
@@ -50,7 +51,6 @@ class Analyzer:
         tracker = SpeakerTracker(self.gazetteer, language, published)
         names = self._named_people(text, tracker)
         spans = paragraphs(text)
-        paragraph_ends = {i: end for i, (_, end) in enumerate(spans)}
         title_score = self.lexicon.score(title).score if title else 0.0
         paragraph_scores = [self.lexicon.score(text[a:b]).score for a, b in spans]
         about = [score >= self.lexicon.threshold for score in paragraph_scores]
@@ -62,7 +62,7 @@ class Analyzer:
             statement = text[candidate.start : candidate.end].strip(" ,.:;\n")
             if len(tokens(statement)) < MIN_STATEMENT_WORDS:
                 continue
-            mention = self._speaker(text, candidate, tracker, names, last, paragraph_ends)
+            mention = self._speaker(text, candidate, tracker, names, last, spans)
             if mention is None or not mention.name:
                 continue
             score = self.lexicon.score(statement)
@@ -106,11 +106,13 @@ class Analyzer:
                 tracker.last_person = mention
         return reports
 
-    def _named_people(self, text: str, tracker: SpeakerTracker) -> list[tuple[int, Mention]]:
-        """Every person the gazetteer knows, by position, for pronouns outside statements."""
+    def _named_people(self, text: str, tracker: SpeakerTracker) -> list[tuple[int, Mention, bool]]:
+        """Every person the gazetteer knows, by position, for pronouns outside statements, and
+        whether the mention is in an oblique case ("з держсекретарем Рубіо"): a pronoun
+        takes up the subject before it takes up an object."""
         found = tokens(text)
         words = [normalise_token(t) for t, _, _ in found]
-        people: list[tuple[int, Mention]] = []
+        people: list[tuple[int, Mention, bool]] = []
         i = 0
         while i < len(words):
             match = self.gazetteer.match_at(words, i, tracker.when)
@@ -119,12 +121,19 @@ class Analyzer:
                 continue
             speaker, length, is_role = match
             start, end = found[i][1], found[i + length - 1][2]
+            in_oblique = (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS) or oblique(
+                words[i], tracker.lang
+            )
+            if people and people[-1][1].name == speaker.name and start - people[-1][1].end <= 2:
+                # "з держсекретарем США Марко Рубіо": the name in apposition shares the case
+                in_oblique = in_oblique or people[-1][2]
             people.append(
                 (
                     start,
                     Mention(
                         speaker.name, text[start:end], start, end, "role" if is_role else "name"
                     ),
+                    in_oblique,
                 )
             )
             i += length
@@ -135,10 +144,12 @@ class Analyzer:
         text: str,
         candidate: Candidate,
         tracker: SpeakerTracker,
-        names: list[tuple[int, Mention]],
+        names: list[tuple[int, Mention, bool]],
         last: tuple[Candidate, Finding] | None,
-        paragraph_ends: dict[int, int],
+        spans: list[tuple[int, int]],
     ) -> Mention | None:
+        paragraph_ends = {i: end for i, (_, end) in enumerate(spans)}
+        paragraph_starts = {i: start for i, (start, _) in enumerate(spans)}
         if candidate.continues:
             # a quotation paragraph without its own attribution continues the previous speaker
             # only right after "X сказал:" or after that speaker's own quotation
@@ -152,12 +163,22 @@ class Analyzer:
         window = text[candidate.speaker_start : candidate.speaker_end]
         # pronouns refer to the last speaker in this or the previous paragraph, else to the
         # last person named before the mention
-        before = [m for position, m in names if position < candidate.speaker_start]
+        before = [m for position, m, _ in names if position < candidate.speaker_start]
+        # the people named since the previous paragraph began, subjects before objects
+        since = paragraph_starts.get(candidate.paragraph - 1, paragraph_starts.get(0, 0))
+        near = [
+            m
+            for position, m, in_oblique in sorted(names, key=lambda n: (n[2], -n[0]))
+            if since <= position < candidate.speaker_start
+        ]
         recent_speaker = None
         if last is not None and candidate.paragraph - last[0].paragraph <= 1:
             recent_speaker = Mention(last[1].speaker, last[1].speaker_as_written, -1, -1, "name")
-        tracker.last_person = recent_speaker or (before[-1] if before else tracker.last_person)
-        candidates = ([recent_speaker] if recent_speaker else []) + before[::-1]
+        tracker.last_person = recent_speaker or (
+            near[0] if near else before[-1] if before else tracker.last_person
+        )
+        candidates = ([recent_speaker] if recent_speaker else []) + near
+        candidates += [m for m in before[::-1] if m not in candidates]
         if tracker.last_person is not None and tracker.last_person not in candidates:
             candidates.append(tracker.last_person)
         tracker.candidates = candidates
