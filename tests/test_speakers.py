@@ -275,3 +275,11 @@ def test_an_aide_is_not_the_principal_named_after_him(window: str, lang: str) ->
     first = "заявил Песков" if lang == "ru" else "заявив Пєсков"
     assert resolve(first, lang, tracker=tracker) == "Dmitry Peskov"
     assert resolve(window, lang, tracker=tracker) == "Dmitry Peskov"
+
+
+@pytest.mark.parametrize(
+    ("window", "lang"),
+    [("Українська делегація повідомила", "uk"), ("Российская сторона заявила", "ru")],
+)
+def test_a_capitalised_adjective_of_a_noun_is_no_person(window: str, lang: str) -> None:
+    assert resolve(window, lang) is None

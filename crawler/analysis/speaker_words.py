@@ -200,6 +200,28 @@ def looks_like_name(token: str, lang: str) -> bool:
     return any({"Surn", "Name"} & set(p.tag.grammemes) for p in analyzer(lang).parse(token)[:2])
 
 
+def attribute_of_next(
+    found: list[tuple[str, int, int]], word: tuple[str, int, int], lang: str
+) -> bool:
+    """Whether a capitalised Cyrillic word is an adjective of the common noun right after it
+    ("Українська делегація", "Российская сторона"), which morphology may still take for a
+    surname."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", word[0]):
+        return False
+    after = [t for t in found if t[1] >= word[2]]
+    if not after or not after[0][0].islower() or after[0][1] - word[2] > 1:
+        return False
+    noun = analyzer(lang).parse(after[0][0])[0].tag
+    if noun.POS != "NOUN":
+        return False
+    return any(
+        p.tag.POS == "ADJF" and p.tag.case == noun.case and p.tag.number == noun.number
+        for p in analyzer(lang).parse(word[0].lower())
+    )
+
+
 def person_shaped(run: list[str], before: list[str], lang: str) -> bool:
     """Whether capitalised words the gazetteer does not know have the shape of a person: in
     Cyrillic, morphology knows one of them as a first name, surname or patronymic and none as a

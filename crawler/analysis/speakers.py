@@ -25,6 +25,7 @@ from crawler.analysis.speaker_words import (
     SOURCE_FRAME_WORDS,
     TITLE_WORDS,
     UNNAMED,
+    attribute_of_next,
     genitive,
     looks_like_name,
     name_gender,
@@ -298,6 +299,8 @@ class SpeakerTracker:
             return self._remember(
                 Mention(named.name, run[0][0], offset + run[0][1], offset + run[0][2], "name")
             )
+        if len(run) == 1 and attribute_of_next(found, run[0], self.lang):
+            run = []  # "Українська делегація", "Российская сторона": an adjective, no name
         if run and len(run) == 1 and not looks_like_name(run[0][0], self.lang):
             run = []
         if run:
