@@ -8,7 +8,9 @@ from scheduler.evaluation.realnews import load_realnews, split_of
 TEXT = "Our own sentence for the test. The minister said the talks would resume next week."
 
 
-def _write(labels: Path, texts: Path, article_id: str, url: str, start: int, end: int) -> None:
+def _write(
+    labels: Path, texts: Path, article_id: str, url: str, start: int, end: int, text: str = TEXT
+) -> None:
     (labels / "en").mkdir(parents=True, exist_ok=True)
     (labels / "en" / f"t01-{article_id}.toml").write_text(
         f'url = "{url}"\nid = "{article_id}"\noutlet = "Test Wire"\nlanguage = "en"\n'
@@ -20,7 +22,7 @@ def _write(labels: Path, texts: Path, article_id: str, url: str, start: int, end
     )
     texts.mkdir(parents=True, exist_ok=True)
     (texts / f"{article_id}.json").write_text(
-        json.dumps({"url": url, "outlet": "Test Wire", "lang": "en", "text": TEXT}),
+        json.dumps({"url": url, "outlet": "Test Wire", "lang": "en", "text": text}),
         encoding="utf-8",
     )
 
@@ -54,3 +56,20 @@ def test_offsets_outside_the_text_are_a_problem_not_a_crash(tmp_path: Path) -> N
 def test_a_third_of_the_ids_make_the_test_split() -> None:
     assert split_of("000000000003") == "test"
     assert split_of("000000000004") == "dev"
+
+
+def test_the_text_reaches_the_analysis_as_the_crawl_gives_it(tmp_path: Path) -> None:
+    text = "A heading\n" + TEXT + "\n\n\n  Another   line.\n"
+    start = text.index("the talks")
+    _write(
+        tmp_path / "labels",
+        tmp_path / "texts",
+        "0000000000a4",
+        "https://x.test/d",
+        start,
+        start + 32,
+        text,
+    )
+    (real,) = load_realnews(tmp_path / "labels", tmp_path / "texts").articles
+    assert real.article.text == f"A heading\n\n{TEXT}\n\nAnother line."
+    assert real.article.statements[0].evidence == "the talks would resume next week"

@@ -220,6 +220,17 @@ def test_about_this_points_back_even_when_an_outlet_credit_closes_the_sentence()
     ), statements
 
 
+def test_a_name_before_announced_this_points_back() -> None:
+    text = (
+        "Witkoff and Kushner plan to meet Umerov in Geneva on Thursday. "
+        "Witkoff announced this during a conference in Kyiv, the agency reports."
+    )
+    statements = [(statement, speaker) for _, statement, speaker, _ in found(text)]
+    assert statements == [
+        ("Witkoff and Kushner plan to meet Umerov in Geneva on Thursday", "Witkoff")
+    ]
+
+
 def test_a_line_break_ends_a_sentence() -> None:
     text = (
         "Захарова следит за встречами «по новостным лентам»\n"

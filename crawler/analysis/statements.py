@@ -51,10 +51,14 @@ FRAME = re.compile(
 )
 POINTER = re.compile(
     r"\b(об этом|о чем|о чём|про це|про що|this was (?:said|stated|announced) by|"
-    r"(?:he|she) said this|this is what)\b",
+    r"(?:said|announced|stated|declared|wrote) this|this is what)\b",
     re.IGNORECASE,
 )
 MIN_QUOTE_WORDS = 4
+#: the longest attribution after a comma: "заявил замглавы МИД России Сергей Рябков в интервью
+#: ABC News" is eleven words
+TRAILING_WORDS = 12
+SHORT_TRAILING_WORDS = 9
 
 
 @dataclass
@@ -261,8 +265,10 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                             "indirect",
                             previous[0],
                             previous[1],
-                            s_start + pointer.end(),
-                            s_end,
+                            # "Об этом заявил X" names X after the pointer, "X announced this"
+                            # before it
+                            s_start if not leading else s_start + pointer.end(),
+                            s_start + pointer.start() if not leading else s_end,
                             recap,
                             p_index,
                         )
@@ -409,7 +415,12 @@ def _indirect_in_sentence(
     if trailing and trailing.start() > 25:
         words = [t for t, _, _ in tokens(trailing.group(1))]
         comparison = [normalise_token(w) for w in words[:2]] in (["как", "это"], ["як", "це"])
-        if 1 < len(words) <= 9 and any(is_speech_word(w) for w in words[:4]) and not comparison:
+        # a verb first ("заявил замглавы МИД России Сергей Рябков в интервью ABC News") may
+        # carry a longer subject and adjunct; "…, saying …" opens the statement, not closes it
+        limit = TRAILING_WORDS if words and is_speech_word(words[0]) else SHORT_TRAILING_WORDS
+        participle = bool(words) and normalise_token(words[0]).endswith("ing")
+        speech = any(is_speech_word(w) for w in words[:4])
+        if 1 < len(words) <= limit and speech and not comparison and not participle:
             return Candidate(
                 "indirect",
                 s_start,

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.extract import DEFAULT_DROP_LINES, clean_paragraphs
 from scheduler.evaluation.devset import DevArticle, GoldStatement
 
 HARD_KINDS = ("talk-no-statement", "other-topic", "recap-only", "other-negotiations")
@@ -125,7 +126,9 @@ def load_realnews(labels_dir: Path, texts_dir: Path) -> RealSet:
             language=labels["language"],
             title="",
             published=_published(labels.get("published")),
-            text=text,
+            # as the crawl gives it to the analysis: a paragraph a line, boilerplate dropped
+            # (the labels' evidence was read from the text as fetched, above)
+            text="\n\n".join(clean_paragraphs(text, DEFAULT_DROP_LINES)),
             negative=bool(hard),
             statements=statements,
         )
