@@ -257,6 +257,8 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                     continue
                 # "Об этом заявил X, уточнив, что …": the sentence also points back to the one
                 # before ("…, сообщает корреспондент" is then only the outlet's credit)
+            # "X announced this" holds its verb and names X before it
+            named_before = pointer is not None and is_speech_word(pointer.group(0).split()[0])
             if pointer and any(is_speech_word(w) for w, _, _ in tokens(sentence)):
                 previous = _previous_sentence(text, p_start, s_start, p_quotes)
                 if previous is not None and not any(c0 <= previous[0] < c1 for c0, c1 in covered):
@@ -265,10 +267,8 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                             "indirect",
                             previous[0],
                             previous[1],
-                            # "Об этом заявил X" names X after the pointer, "X announced this"
-                            # before it
-                            s_start if not leading else s_start + pointer.end(),
-                            s_start + pointer.start() if not leading else s_end,
+                            s_start if named_before else s_start + pointer.end(),
+                            s_start + pointer.start() if named_before else s_end,
                             recap,
                             p_index,
                         )
