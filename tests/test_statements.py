@@ -231,6 +231,37 @@ def test_a_name_before_announced_this_points_back() -> None:
     ]
 
 
+def test_an_english_subject_in_apposition_before_told() -> None:
+    text = (
+        "The second day of the talks ended in Geneva on Wednesday, Diana Davitian, "
+        "spokeswoman for the Security Council, told the public broadcaster."
+    )
+    (candidate,) = find_candidates(text)
+    assert candidate.text(text).startswith("The second day of the talks ended")
+    assert (
+        text[candidate.speaker_start : candidate.speaker_end]
+        .strip(" ,.")
+        .startswith("Diana Davitian")
+    )
+
+
+def test_a_long_attribution_that_opens_with_its_verb() -> None:
+    text = (
+        "Украина и США провели переговоры по мирному плану, сообщил глава украинской "
+        "делегации и секретарь Совета национальной безопасности и обороны Рустем Умеров."
+    )
+    (candidate,) = find_candidates(text)
+    assert "Рустем Умеров" in text[candidate.speaker_start : candidate.speaker_end]
+
+
+def test_a_verbal_adverb_never_closes_an_attribution() -> None:
+    text = (
+        "Напомним, Трамп потребовал от Москвы пойти на сделку, пригрозив в противном случае "
+        "вторичными пошлинами против покупателей российской нефти."
+    )
+    assert all("Трамп" in text[c.speaker_start : c.speaker_end] for c in find_candidates(text))
+
+
 def test_a_line_break_ends_a_sentence() -> None:
     text = (
         "Захарова следит за встречами «по новостным лентам»\n"

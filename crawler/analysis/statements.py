@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.analysis.morphology import normalise_token, tokens
+from crawler.analysis.morphology import analyzer, normalise_token, tokens
 from crawler.analysis.speaker_words import MEDIA
 from crawler.analysis.speech import OPINION_WORDS, is_speech_word
 from crawler.analysis.textspans import paragraphs, quote_spans, sentences
@@ -57,7 +57,7 @@ POINTER = re.compile(
 MIN_QUOTE_WORDS = 4
 #: the longest attribution after a comma: "заявил замглавы МИД России Сергей Рябков в интервью
 #: ABC News" is eleven words
-TRAILING_WORDS = 12
+TRAILING_WORDS = 14
 SHORT_TRAILING_WORDS = 9
 
 
@@ -367,6 +367,34 @@ def _names_an_outlet(window: str) -> bool:
     )
 
 
+def _gerund(word: str) -> bool:
+    """ "saying", "пригрозив", "додавши": a verbal adverb opens what follows, never closes an
+    attribution."""
+    lowered = normalise_token(word)
+    if lowered.isascii():
+        return lowered.endswith("ing")
+    return any(
+        p.tag.POS == "GRND" for lang in ("ru", "uk") for p in analyzer(lang).parse(lowered)[:2]
+    )
+
+
+def _subject_before(sentence: str, comma: int) -> int | None:
+    """Where an English subject in apposition starts when a trailing verb has none: up to two
+    comma segments back, the first that opens with a capitalised word."""
+    position = comma
+    for _ in range(2):
+        previous = sentence.rfind(",", 0, position)
+        if previous < 25:
+            return None
+        segment = sentence[previous + 1 : position].strip()
+        if len(segment) > 80:
+            return None
+        if segment[:1].isupper():
+            return previous
+        position = previous
+    return None
+
+
 def _indirect_in_sentence(
     text: str,
     s_start: int,
@@ -411,14 +439,36 @@ def _indirect_in_sentence(
             speaker_window = (verb, c_start)
         return Candidate("indirect", c_start, c_end, *speaker_window, recap, p_index)
     # "…, заявил Песков." / "…, Peskov said." (trailing attribution, no quotation marks)
-    trailing = re.search(r",\s*[—–-]?\s*([^,]{2,80})$", sentence[: end - s_start])
+    trailing = re.search(r",\s*[—–-]?\s*([^,]{2,120})$", sentence[: end - s_start])
     if trailing and trailing.start() > 25:
         words = [t for t, _, _ in tokens(trailing.group(1))]
+        if words and not is_speech_word(words[0]) and len(trailing.group(1)) > 80:
+            words = []  # only an attribution that opens with its verb runs that long
+        named_after = any(w[:1].isupper() for w in words[1:])
+        if (
+            words
+            and words[0].isascii()
+            and is_speech_word(words[0])
+            and (normalise_token(words[0]) in ("told", "tells") or not named_after)
+        ):
+            # "…, Diana Davitian, spokeswoman for the Council, told Suspilne": in English
+            # the subject stands before the verb, in the comma segments before it
+            subject = _subject_before(sentence, trailing.start())
+            if subject is not None:
+                return Candidate(
+                    "indirect",
+                    s_start,
+                    s_start + subject,
+                    s_start + subject,
+                    end,
+                    recap,
+                    p_index,
+                )
         comparison = [normalise_token(w) for w in words[:2]] in (["как", "это"], ["як", "це"])
         # a verb first ("заявил замглавы МИД России Сергей Рябков в интервью ABC News") may
         # carry a longer subject and adjunct; "…, saying …" opens the statement, not closes it
         limit = TRAILING_WORDS if words and is_speech_word(words[0]) else SHORT_TRAILING_WORDS
-        participle = bool(words) and normalise_token(words[0]).endswith("ing")
+        participle = bool(words) and _gerund(words[0])
         speech = any(is_speech_word(w) for w in words[:4])
         if 1 < len(words) <= limit and speech and not comparison and not participle:
             return Candidate(
