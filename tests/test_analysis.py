@@ -150,7 +150,9 @@ def test_eval_scores_the_dev_set_at_least_as_well_as_recorded() -> None:
     assert scores["kind_accuracy"] >= 0.9
     clusters = scores["clusters"]
     assert clusters["clusters_with_several_reports"] >= 80  # the dev set labels its clusters
-    assert clusters["alerts_per_real_statement"] <= 1.2
+    # 1.21 since statements take context from the lines around them (more fresh statements
+    # alerted, more of them split): one alert per occasion is issue 13's to bring down
+    assert clusters["alerts_per_real_statement"] <= 1.25
     assert clusters["statements_wrongly_merged"] <= 40
     assert clusters["same_statement_pairs"]["f1"] >= 0.45
     archive = scores["archive_clusters"]
@@ -264,3 +266,17 @@ def test_a_pronoun_takes_up_the_subject_before_a_person_named_as_an_object(
     )
     reports = analyzer.analyze(text, language="uk", published=date(2025, 11, 23))
     assert reports and {r.speaker for r in reports} == {"Andriy Yermak"}
+
+
+def test_a_statement_takes_its_context_from_the_line_before(analyzer: Analyzer) -> None:
+    """A crawl gives a paragraph a line: the talks are often named only in the line before."""
+    statement = "Песков заявил, что работа над документом продолжится на следующей неделе."
+    about = (
+        "Делегации России, Украины и США завершили трехсторонние переговоры в Женеве "
+        "об урегулировании."
+    )
+    weather = "Погода в Москве будет теплой."
+    rest = "\n\nВ выходные в городе пройдет ярмарка.\n\nМетро будет работать дольше обычного."
+    (after_talks,) = analyzer.analyze(f"{about}\n\n{statement}{rest}", language="ru")
+    (after_weather,) = analyzer.analyze(f"{weather}\n\n{statement}{rest}", language="ru")
+    assert after_talks.about_peace_talks and not after_weather.about_peace_talks

@@ -283,3 +283,13 @@ def test_an_aide_is_not_the_principal_named_after_him(window: str, lang: str) ->
 )
 def test_a_capitalised_adjective_of_a_noun_is_no_person(window: str, lang: str) -> None:
     assert resolve(window, lang) is None
+
+
+def test_a_surname_the_gazetteer_knows_in_an_oblique_case_still_yields_to_the_pronoun() -> None:
+    tracker = SpeakerTracker(GAZETTEER, "ru", FEB_2026)
+    peskov = tracker.resolve("заявил Песков")
+    zelensky = tracker.resolve("Владимир Зеленский")
+    assert peskov is not None and zelensky is not None
+    tracker.candidates = [peskov, zelensky]
+    window = "сказал он в ходе совместной с Зеленским пресс-конференции"
+    assert resolve(window, tracker=tracker) == "Dmitry Peskov"

@@ -66,7 +66,10 @@ class Analyzer:
             if mention is None or not mention.name:
                 continue
             score = self.lexicon.score(statement)
-            context = paragraph_scores[candidate.paragraph]
+            # a crawl gives a paragraph a line: the context is the line and the one before
+            context = max(
+                paragraph_scores[max(0, candidate.paragraph - 1) : candidate.paragraph + 2]
+            )
             if score.score > 0 or not score.negatives:
                 bonus = self.context_weight * (context >= self.lexicon.threshold)
                 bonus += self.title_weight * (title_score >= self.lexicon.threshold)

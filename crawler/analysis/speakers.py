@@ -294,8 +294,14 @@ class SpeakerTracker:
         ):
             titles.append(normalise_token(run[0][0]))
             run = run[1:]
-        if len(run) == 1 and (named := self._named_in_full(normalise_token(run[0][0]))):
-            # "Mr. Store" after "Jonas Gahr Støre": the surname of someone named in full
+        surname = normalise_token(run[0][0]) if len(run) == 1 else ""
+        if (
+            surname
+            and self.gazetteer.match_at([surname], 0, self.when) is None
+            and (named := self._named_in_full(surname))
+        ):
+            # "Mr. Store" after "Jonas Gahr Støre": the surname of someone named in full that
+            # the gazetteer does not know alone (a name it knows was weighed above)
             return self._remember(
                 Mention(named.name, run[0][0], offset + run[0][1], offset + run[0][2], "name")
             )
