@@ -280,3 +280,31 @@ def test_a_statement_takes_its_context_from_the_line_before(analyzer: Analyzer) 
     (after_talks,) = analyzer.analyze(f"{about}\n\n{statement}{rest}", language="ru")
     (after_weather,) = analyzer.analyze(f"{weather}\n\n{statement}{rest}", language="ru")
     assert after_talks.about_peace_talks and not after_weather.about_peace_talks
+
+
+def test_latin_look_alikes_in_a_cyrillic_word_are_read_as_cyrillic(analyzer: Analyzer) -> None:
+    text = (
+        "Стороны договорились продолжить переговоры об урегулировании в Женеве.\n\n"
+        "Oб этом заявил пресс-секретарь Кремля Дмитрий Песков."  # a Latin "O"
+    )
+    (report,) = analyzer.analyze(text, language="ru", published=date(2026, 2, 18))
+    assert report.speaker == "Dmitry Peskov"
+    assert report.text.startswith("Стороны договорились")
+
+
+def test_a_person_named_inside_a_quotation_is_not_who_speaks_it(analyzer: Analyzer) -> None:
+    text = (
+        "Спецпосланник президента США Стивен Уиткофф выступил на конференции в Киеве.\n\n"
+        '"Я приезжаю на переговоры в Женеву с Рустемом Умеровым в четверг", - отметил он.'
+    )
+    reports = analyzer.analyze(text, language="ru", published=date(2026, 2, 24))
+    assert [r.speaker for r in reports] == ["Steve Witkoff"]
+
+
+def test_an_english_attribution_closed_by_its_verb(analyzer: Analyzer) -> None:
+    text = (
+        "The Kremlin has acknowledged a pause in the peace talks with Ukraine, "
+        "Kremlin spokesman Dmitry Peskov said."
+    )
+    reports = analyzer.analyze(text, language="en", published=date(2026, 2, 18))
+    assert [r.speaker for r in reports] == ["Dmitry Peskov"]

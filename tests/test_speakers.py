@@ -293,3 +293,10 @@ def test_a_surname_the_gazetteer_knows_in_an_oblique_case_still_yields_to_the_pr
     tracker.candidates = [peskov, zelensky]
     window = "сказал он в ходе совместной с Зеленским пресс-конференции"
     assert resolve(window, tracker=tracker) == "Dmitry Peskov"
+
+
+def test_an_envoy_of_a_named_principal_is_not_the_principal_nor_a_stranger() -> None:
+    tracker = SpeakerTracker(GAZETTEER, "uk", FEB_2026)
+    assert resolve("заявив Пєсков", "uk", tracker=tracker) == "Dmitry Peskov"
+    window = "спецпосланець українського президента Володимира Зеленського заявив"
+    assert resolve(window, "uk", tracker=tracker) == "Dmitry Peskov"

@@ -262,6 +262,21 @@ def test_a_verbal_adverb_never_closes_an_attribution() -> None:
     assert all("Трамп" in text[c.speaker_start : c.speaker_end] for c in find_candidates(text))
 
 
+def test_a_pointer_opening_a_paragraph_points_to_the_paragraph_before() -> None:
+    text = (
+        "Стороны договорились продолжить переговоры в Женеве.\n\n"
+        "Об этом заявил пресс-секретарь Кремля Дмитрий Песков."
+    )
+    (candidate,) = find_candidates(text)
+    assert candidate.text(text).startswith("Стороны договорились")
+    assert "Песков" in text[candidate.speaker_start : candidate.speaker_end]
+
+
+def test_a_pointer_never_points_to_a_heading() -> None:
+    text = "Переговоры в Женеве\n\nОб этом заявил пресс-секретарь Кремля Дмитрий Песков."
+    assert find_candidates(text) == []
+
+
 def test_a_line_break_ends_a_sentence() -> None:
     text = (
         "Захарова следит за встречами «по новостным лентам»\n"

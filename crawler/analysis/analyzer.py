@@ -12,7 +12,7 @@ from typing import Any
 
 from crawler.analysis.claims import claim_features
 from crawler.analysis.finding import Finding
-from crawler.analysis.morphology import normalise_token, tokens
+from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
 from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, oblique
 from crawler.analysis.speakers import Gazetteer, Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
@@ -24,6 +24,8 @@ CONTEXT_WEIGHT = 0.5
 TITLE_WEIGHT = 0.5
 ARTICLE_WEIGHT = 0.5
 ARTICLE_SHARE = 0.4
+#: how many paragraphs back a pronoun looks for a subject before any person named
+NEAR_PARAGRAPHS = 2
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Analyzer:
     def analyze(
         self, text: str, *, language: str, published: date | None = None, title: str = ""
     ) -> list[Finding]:
+        text = fix_homoglyphs(text)
         tracker = SpeakerTracker(self.gazetteer, language, published)
         names = self._named_people(text, tracker)
         spans = paragraphs(text)
@@ -166,9 +169,13 @@ class Analyzer:
         window = text[candidate.speaker_start : candidate.speaker_end]
         # pronouns refer to the last speaker in this or the previous paragraph, else to the
         # last person named before the mention
+        # people named inside the statement itself are not who is speaking it ("Я приезжаю
+        # в Женеву с Джаредом", — сказал он)
+        if candidate.kind == "direct":
+            names = [n for n in names if not candidate.start <= n[0] < candidate.end]
         before = [m for position, m, _ in names if position < candidate.speaker_start]
-        # the people named since the previous paragraph began, subjects before objects
-        since = paragraph_starts.get(candidate.paragraph - 1, paragraph_starts.get(0, 0))
+        # the people named in this and the last paragraphs (lines), subjects before objects
+        since = paragraph_starts.get(max(0, candidate.paragraph - NEAR_PARAGRAPHS), 0)
         near = [
             m
             for position, m, in_oblique in sorted(names, key=lambda n: (n[2], -n[0]))

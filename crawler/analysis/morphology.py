@@ -42,6 +42,26 @@ def _fold_latin(token: str) -> str:
     return "".join(folded)
 
 
+#: Latin letters that look like Cyrillic ones, typed into Cyrillic words ("Oб этом")
+_HOMOGLYPHS = str.maketrans("aceiopxyACEIOPXY", "асеіорхуАСЕІОРХУ")
+_CYRILLIC = re.compile(r"[а-яёіїєґА-ЯЁІЇЄҐ]")
+_LATIN = re.compile(r"[a-zA-Z]")
+_WORD = re.compile(r"\w+")
+
+
+def fix_homoglyphs(text: str) -> str:
+    """Latin look-alikes inside Cyrillic words put right, letter for letter ("Oб этом" ->
+    "Об этом"), so offsets into the text stay as they were."""
+
+    def fixed(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if _CYRILLIC.search(word) and _LATIN.search(word):
+            return word.translate(_HOMOGLYPHS)
+        return word
+
+    return _WORD.sub(fixed, text)
+
+
 def normalise_token(token: str) -> str:
     """Lower case, one apostrophe, no possessive 's (Rutte's → rutte), Latin diacritics folded
     (Erdoğan → erdogan): news copy spells foreign names with and without them."""

@@ -42,6 +42,7 @@ ROLE_HEADS = re.compile(
     r"канцлер|пресс-секретар|речник|спикер|спікер|представител|представник|помощник|помічник|"
     r"советник|"
     r"радник|спецпосланник|посланник|спецпредставител|спецпредставник|спецпосланц|спецпосланец|"
+    r"спецпосланець|посланець|"
     r"посланц|переговорщик|дипломат|chief|minister|president|"
     r"spokes|envoy|secretary|chancellor|premier|negotiator|diplomat|aide|adviser|advisor|head|"
     r"leader|лидер|лідер|официальн|офіційн|заместител|заступник|замглав|замминистр|замміністр|deputy)",
@@ -50,7 +51,9 @@ ROLE_HEADS = re.compile(
 #: глави ОПУ", "помощник Путина"): the one who speaks is the aide, not the principal.
 AIDE_HEADS = re.compile(
     r"^(помощник|помічник|советник|радник|заместител|заступник|замглав|замминистр|замміністр|"
-    r"представител|представник|deputy|aide|adviser|advisor)"
+    r"представител|представник|спецпредставител|спецпредставник|спецпосланник|спецпосланец|"
+    r"спецпосланець|спецпосланц|посланник|посланец|посланець|посланц|deputy|aide|adviser|advisor|"
+    r"envoy)"
 )
 #: News organisations cited as the channel of a statement, not its speaker.
 MEDIA = {

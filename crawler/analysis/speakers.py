@@ -229,6 +229,7 @@ class SpeakerTracker:
         best: tuple[int, Speaker, int, bool] | None = None
         best_rank = -1
         source_frame = any(w in SOURCE_FRAME_WORDS for w in words)
+        principals: set[int] = set()  # words naming whose aide the speaker is
         i = 0
         while i < len(words):
             match = self.gazetteer.match_at(words, i, self.when)
@@ -243,6 +244,7 @@ class SpeakerTracker:
                 # "помощник Путина Ушаков", "спецпредставитель российского лидера Владимира
                 # Путина, Кирилл Дмитриев": a name in the genitive shortly after a role head is
                 # whose aide it is, never the speaker ("президент Зеленский" is)
+                principals.update(range(i, i + length))
                 i += length
                 continue
             in_oblique = (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS) or (
@@ -274,7 +276,11 @@ class SpeakerTracker:
             return self._remember(mention)
         # 2. an unknown person: capitalised words, put into the nominative
         run: list[tuple[str, int, int]] = []
-        for token, start, end in found:
+        for index, (token, start, end) in enumerate(found):
+            if index in principals:
+                if run:
+                    break
+                continue
             lowered = normalise_token(token)
             acronym = len(token) > 1 and token.isupper()
             if (

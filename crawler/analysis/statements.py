@@ -221,7 +221,8 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
     quotes = quote_spans(text)
     candidates: list[Candidate] = []
     recap_rest = False
-    for p_index, (p_start, p_end) in enumerate(paragraphs(text)):
+    spans = paragraphs(text)
+    for p_index, (p_start, p_end) in enumerate(spans):
         paragraph = text[p_start:p_end]
         if RECAP_STRONG.match(paragraph):
             recap_rest = True
@@ -261,6 +262,16 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
             named_before = pointer is not None and is_speech_word(pointer.group(0).split()[0])
             if pointer and any(is_speech_word(w) for w, _, _ in tokens(sentence)):
                 previous = _previous_sentence(text, p_start, s_start, p_quotes)
+                if previous is None and p_index > 0 and not text[p_start:s_start].strip():
+                    # a pointer opening a paragraph points to the paragraph before: a crawl
+                    # gives every line as a paragraph
+                    before_start, before_end = spans[p_index - 1]
+                    previous = _previous_sentence(text, before_start, before_end, quotes)
+                    if previous is not None and (
+                        _in_heading(text, *previous)
+                        or any(c.start <= previous[0] < c.end for c in candidates)
+                    ):
+                        previous = None
                 if previous is not None and not any(c0 <= previous[0] < c1 for c0, c1 in covered):
                     candidates.append(
                         Candidate(
@@ -469,7 +480,10 @@ def _indirect_in_sentence(
         # carry a longer subject and adjunct; "…, saying …" opens the statement, not closes it
         limit = TRAILING_WORDS if words and is_speech_word(words[0]) else SHORT_TRAILING_WORDS
         participle = bool(words) and _gerund(words[0])
-        speech = any(is_speech_word(w) for w in words[:4])
+        # "…, Kremlin spokesman Dmitry Peskov said": the verb closes an English attribution
+        speech = any(is_speech_word(w) for w in words[:4]) or (
+            bool(words) and words[-1].isascii() and is_speech_word(words[-1])
+        )
         if 1 < len(words) <= limit and speech and not comparison and not participle:
             return Candidate(
                 "indirect",
