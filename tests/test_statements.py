@@ -15,6 +15,13 @@ def found(text: str) -> list[tuple[str, str, str, bool]]:
     ]
 
 
+def one(text: str) -> tuple[str, str]:
+    """The only candidate's statement and speaker window."""
+    (candidate,) = find_candidates(text)
+    window = text[candidate.speaker_start : candidate.speaker_end].strip(" ,.")
+    return candidate.text(text), window
+
+
 def only(text: str) -> Candidate:
     candidates = find_candidates(text)
     assert len(candidates) == 1, candidates
@@ -236,13 +243,9 @@ def test_an_english_subject_in_apposition_before_told() -> None:
         "The second day of the talks ended in Geneva on Wednesday, Diana Davitian, "
         "spokeswoman for the Security Council, told the public broadcaster."
     )
-    (candidate,) = find_candidates(text)
-    assert candidate.text(text).startswith("The second day of the talks ended")
-    assert (
-        text[candidate.speaker_start : candidate.speaker_end]
-        .strip(" ,.")
-        .startswith("Diana Davitian")
-    )
+    statement, speaker = one(text)
+    assert statement.startswith("The second day of the talks ended")
+    assert speaker.startswith("Diana Davitian")
 
 
 def test_a_long_attribution_that_opens_with_its_verb() -> None:
@@ -250,8 +253,7 @@ def test_a_long_attribution_that_opens_with_its_verb() -> None:
         "Украина и США провели переговоры по мирному плану, сообщил глава украинской "
         "делегации и секретарь Совета национальной безопасности и обороны Рустем Умеров."
     )
-    (candidate,) = find_candidates(text)
-    assert "Рустем Умеров" in text[candidate.speaker_start : candidate.speaker_end]
+    assert "Рустем Умеров" in one(text)[1]
 
 
 def test_a_verbal_adverb_never_closes_an_attribution() -> None:
@@ -267,9 +269,8 @@ def test_a_pointer_opening_a_paragraph_points_to_the_paragraph_before() -> None:
         "Стороны договорились продолжить переговоры в Женеве.\n\n"
         "Об этом заявил пресс-секретарь Кремля Дмитрий Песков."
     )
-    (candidate,) = find_candidates(text)
-    assert candidate.text(text).startswith("Стороны договорились")
-    assert "Песков" in text[candidate.speaker_start : candidate.speaker_end]
+    statement, speaker = one(text)
+    assert statement.startswith("Стороны договорились") and "Песков" in speaker
 
 
 def test_a_pointer_never_points_to_a_heading() -> None:
