@@ -178,6 +178,7 @@ def test_bodies_are_speakers() -> None:
 def test_unknown_person_keeps_the_name_in_the_nominative() -> None:
     assert resolve("заявил Иван Петров") == "Иван Петров"
     assert resolve("по словам Ивана Петрова") == "Иван Петров"
+    assert resolve("заявила Аделия Петросян") == "Аделия Петросян"  # not "Аделий"
 
 
 @pytest.mark.parametrize(
@@ -300,3 +301,7 @@ def test_an_envoy_of_a_named_principal_is_not_the_principal_nor_a_stranger() -> 
     assert resolve("заявив Пєсков", "uk", tracker=tracker) == "Dmitry Peskov"
     window = "спецпосланець українського президента Володимира Зеленського заявив"
     assert resolve(window, "uk", tracker=tracker) == "Dmitry Peskov"
+
+
+def test_capitalised_words_after_a_preposition_are_no_unknown_speaker() -> None:
+    assert resolve("В Абу-Даби говорили военные") is None

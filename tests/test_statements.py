@@ -278,6 +278,14 @@ def test_a_pointer_never_points_to_a_heading() -> None:
     assert find_candidates(text) == []
 
 
+def test_as_someone_proposes_is_no_attribution() -> None:
+    text = (
+        "Рютте спросили, будет ли он поощрять диалог европейцев с Москвой, как предлагает "
+        "президент Франции Эммануэль Макрон."
+    )
+    assert not any("Макрон" in text[c.speaker_start : c.speaker_end] for c in find_candidates(text))
+
+
 def test_a_line_break_ends_a_sentence() -> None:
     text = (
         "Захарова следит за встречами «по новостным лентам»\n"

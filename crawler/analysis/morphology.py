@@ -143,14 +143,28 @@ def word_forms(word: str, lang: str, *, name: bool = False) -> frozenset[str]:
 
 
 @lru_cache(maxsize=100000)
+def _name_parses(word: str, lang: str) -> list[Any]:
+    return [p for p in analyzer(lang).parse(word) if {"Surn", "Name", "Patr"} & p.tag.grammemes]
+
+
+def nominative_names(words: list[str], lang: str) -> str:
+    """A person's name as written, put back into the nominative where morphology knows how —
+    unless every word can be read as a nominative already ("Аделия Петросян" stays; "Ивана
+    Петрова" becomes "Иван Петров")."""
+    if lang in _LANGS and all(
+        any("nomn" in p.tag.grammemes for p in _name_parses(w, lang)) or not _name_parses(w, lang)
+        for w in words
+    ):
+        return " ".join(words)
+    return " ".join(nominative_name(w, lang) for w in words)
+
+
 def nominative_name(word: str, lang: str) -> str:
-    """A person's name as written, put back into the nominative where morphology knows how."""
+    """One word of a name put into the nominative, by the first reading as a name."""
     if lang not in _LANGS or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", word):
         return word
-    for parse in analyzer(lang).parse(word):
-        grammemes = set(parse.tag.grammemes)
-        if {"Surn", "Name", "Patr"} & grammemes:
-            base = parse.inflect({"nomn"}) if "nomn" not in grammemes else parse
-            if base is not None:
-                return base.word[:1].upper() + base.word[1:]
+    for parse in _name_parses(word, lang):
+        base = parse.inflect({"nomn"}) if "nomn" not in parse.tag.grammemes else parse
+        if base is not None:
+            return base.word[:1].upper() + base.word[1:]
     return word

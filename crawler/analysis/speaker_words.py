@@ -146,6 +146,41 @@ SENTENCE_WORDS = {
 }
 
 
+#: Prepositions after which capitalised words are a place or an object, never a subject.
+PLACE_PREPOSITIONS = {
+    "в",
+    "во",
+    "на",
+    "из",
+    "у",
+    "к",
+    "до",
+    "по",
+    "под",
+    "над",
+    "при",
+    "о",
+    "об",
+    "для",
+    "за",
+    "із",
+    "зі",
+    "з",
+    "від",
+    "про",
+    "під",
+    "in",
+    "at",
+    "from",
+    "to",
+    "for",
+    "on",
+    "of",
+    "by",
+    "with",
+    "about",
+    "into",
+}
 OBLIQUE_PREPOSITIONS = {
     "с",
     "со",

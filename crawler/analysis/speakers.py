@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crawler.analysis.morphology import nominative_name, normalise_token, tokens, word_forms
+from crawler.analysis.morphology import nominative_names, normalise_token, tokens, word_forms
 from crawler.analysis.speaker_words import (
     AIDE_HEADS,
     CAPITALISED,
@@ -18,6 +18,7 @@ from crawler.analysis.speaker_words import (
     LANGS,
     MEDIA,
     OBLIQUE_PREPOSITIONS,
+    PLACE_PREPOSITIONS,
     PRONOUN_GENDER,
     PRONOUNS,
     ROLE_HEADS,
@@ -293,6 +294,9 @@ class SpeakerTracker:
                 run.append((token, start, end))
             elif run:
                 break
+        first_index = next((k for k, t in enumerate(found) if run and t[1] == run[0][1]), 0)
+        if run and first_index and normalise_token(found[first_index - 1][0]) in PLACE_PREPOSITIONS:
+            run = []  # "В Абу-Даби говорили военные": after a preposition, a place or an object
         titles: list[str] = []
         while run and (
             normalise_token(run[0][0]) in TITLE_WORDS
@@ -334,7 +338,7 @@ class SpeakerTracker:
                     )
                 return None
         if run and len(run) <= 3:
-            name = " ".join(nominative_name(t, self.lang) for t, _, _ in run)
+            name = nominative_names([t for t, _, _ in run], self.lang)
             mention = Mention(
                 name,
                 text[run[0][1] : run[-1][2]],

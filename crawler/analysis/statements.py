@@ -378,6 +378,15 @@ def _names_an_outlet(window: str) -> bool:
     )
 
 
+def _present(word: str) -> bool:
+    """A Russian or Ukrainian verb in the present tense ("предлагает", "вважає")."""
+    return any(
+        p.tag.POS == "VERB" and p.tag.tense == "pres"
+        for lang in ("ru", "uk")
+        for p in analyzer(lang).parse(normalise_token(word))[:2]
+    )
+
+
 def _gerund(word: str) -> bool:
     """ "saying", "пригрозив", "додавши": a verbal adverb opens what follows, never closes an
     attribution."""
@@ -476,6 +485,11 @@ def _indirect_in_sentence(
                     p_index,
                 )
         comparison = [normalise_token(w) for w in words[:2]] in (["как", "это"], ["як", "це"])
+        # "…, как предлагает Макрон": a present-tense "as X proposes" names whose position
+        # the sentence is like, not who said it ("…, как заявил Песков" does)
+        comparison = comparison or (
+            len(words) > 1 and normalise_token(words[0]) in ("как", "як") and _present(words[1])
+        )
         # a verb first ("заявил замглавы МИД России Сергей Рябков в интервью ABC News") may
         # carry a longer subject and adjunct; "…, saying …" opens the statement, not closes it
         limit = TRAILING_WORDS if words and is_speech_word(words[0]) else SHORT_TRAILING_WORDS
