@@ -286,6 +286,24 @@ def test_as_someone_proposes_is_no_attribution() -> None:
     assert not any("Макрон" in text[c.speaker_start : c.speaker_end] for c in find_candidates(text))
 
 
+def test_an_outlet_credit_closing_a_sentence_leaves_its_own_attribution() -> None:
+    statement, speaker = one(
+        "Помощник президента Владимир Мединский охарактеризовал встречу как тяжелую, но "
+        "деловую, сообщает «РИА Новости»."
+    )
+    assert "Мединский" in speaker and "тяжелую, но деловую" in statement
+    assert "РИА" not in statement
+
+
+def test_a_long_attribution_after_a_quotation_that_opens_with_its_speaker() -> None:
+    statement, speaker = one(
+        '"There will be an important meeting tomorrow," Rutte said on Wednesday at a joint '
+        "press conference in Brussels with Estonian President Alar Karis."
+    )
+    assert statement == "There will be an important meeting tomorrow,"
+    assert speaker.startswith("Rutte said")
+
+
 def test_a_line_break_ends_a_sentence() -> None:
     text = (
         "Захарова следит за встречами «по новостным лентам»\n"

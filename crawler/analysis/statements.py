@@ -87,8 +87,12 @@ def _attribution_after(text: str, pos: int, limit: int) -> tuple[int, int] | Non
     clause_end = clause_start + clause_end_match.start() if clause_end_match else limit
     clause = text[clause_start:clause_end]
     words = [t for t, _, _ in tokens(clause)]
-    if not words or len(words) > 14:
+    if not words:
         return None
+    if len(words) > 14:
+        # '"…," Rutte said on Wednesday at a joint press conference in Brussels with …': a
+        # long clause is an attribution only when it opens with its speaker and verb
+        return (clause_start, clause_end) if any(is_speech_word(w) for w in words[:4]) else None
     if any(is_speech_word(w) for w in words[:9]):
         return clause_start, clause_end
     return None
@@ -415,6 +419,13 @@ def _subject_before(sentence: str, comma: int) -> int | None:
     return None
 
 
+def _outlet_credit(window: str) -> bool:
+    """ "сообщает «РИА Новости»", "передает ТАСС", "пише Sky News", "Reuters reported": a short
+    clause in which an outlet reports ("told Suspilne" names whom a speaker told)."""
+    words = [normalise_token(w) for w, _, _ in tokens(window)]
+    return 0 < len(words) <= 5 and words[0] not in ("told", "tells") and _names_an_outlet(window)
+
+
 def _indirect_in_sentence(
     text: str,
     s_start: int,
@@ -460,6 +471,12 @@ def _indirect_in_sentence(
         return Candidate("indirect", c_start, c_end, *speaker_window, recap, p_index)
     # "…, заявил Песков." / "…, Peskov said." (trailing attribution, no quotation marks)
     trailing = re.search(r",\s*[—–-]?\s*([^,]{2,120})$", sentence[: end - s_start])
+    if trailing and trailing.start() > 25 and _outlet_credit(trailing.group(1)):
+        # "…, сообщает «РИА Новости»", "…, пише Sky News": the outlet's credit; the sentence
+        # before it has its own attribution
+        end = s_start + trailing.start()
+        sentence = text[s_start:end]
+        trailing = re.search(r",\s*[—–-]?\s*([^,]{2,120})$", sentence)
     if trailing and trailing.start() > 25:
         words = [t for t, _, _ in tokens(trailing.group(1))]
         if words and not is_speech_word(words[0]) and len(trailing.group(1)) > 80:
