@@ -304,6 +304,23 @@ def test_a_long_attribution_after_a_quotation_that_opens_with_its_speaker() -> N
     assert speaker.startswith("Rutte said")
 
 
+def test_an_attribution_before_a_gerund_clause() -> None:
+    statement, speaker = one(
+        "NATO is designing layered security guarantees for Ukraine after a peace deal, "
+        "Secretary General Mark Rutte said, warning Moscow against any renewed attack."
+    )
+    assert statement.startswith("NATO is designing") and "Rutte said" in speaker
+
+
+def test_an_english_gerund_of_speech_opens_a_clause() -> None:
+    statement, speaker = one(
+        "Kallas highlighted the role of the United States, stating that the U.S. can "
+        "compel Russia to negotiate."
+    )
+    assert statement == "the U.S. can compel Russia to negotiate"
+    assert speaker.startswith("Kallas")
+
+
 def test_a_line_break_ends_a_sentence() -> None:
     text = (
         "Захарова следит за встречами «по новостным лентам»\n"

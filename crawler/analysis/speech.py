@@ -147,6 +147,17 @@ EN_SPEECH = set(
         "expressed",
         "expresses",
         "voiced",
+        "stating",
+        "adding",
+        "noting",
+        "stressing",
+        "warning",
+        "insisting",
+        "arguing",
+        "claiming",
+        "emphasizing",
+        "emphasising",
+        "outlined",
     ]
 )
 #: Predicative adjectives that introduce a view: "Х уверен, что…", "Х переконаний, що…".

@@ -211,6 +211,11 @@ def _clause_after_complementizer(text: str, start: int, end: int) -> tuple[int, 
             rest += 2 if rest + 1 < len(words) else 1
         if rest < len(words) and words[rest] == "that":
             rest += 1
+        between = (
+            text[start + found[index][2] : start + found[rest][1]] if rest < len(words) else ""
+        )
+        if "," in between and _gerund(found[rest][0]):
+            continue  # "…, Rutte said, warning …": the verb closes an attribution
         if rest < len(words) - 3:
             return start + found[index][1], start + found[rest][1], end
     # 3. "заявил о готовности…" / "заявив про…": the object is the statement
@@ -419,6 +424,14 @@ def _subject_before(sentence: str, comma: int) -> int | None:
     return None
 
 
+def _ends_in_speech(clause: str) -> bool:
+    """ "Secretary General Mark Rutte said", "заявил Песков": a short clause with its verb."""
+    words = [w for w, _, _ in tokens(clause)]
+    return 1 < len(words) <= SHORT_TRAILING_WORDS and (
+        is_speech_word(words[-1]) or is_speech_word(words[0])
+    )
+
+
 def _outlet_credit(window: str) -> bool:
     """ "сообщает «РИА Новости»", "передает ТАСС", "пише Sky News", "Reuters reported": a short
     clause in which an outlet reports ("told Suspilne" names whom a speaker told)."""
@@ -471,6 +484,20 @@ def _indirect_in_sentence(
         return Candidate("indirect", c_start, c_end, *speaker_window, recap, p_index)
     # "…, заявил Песков." / "…, Peskov said." (trailing attribution, no quotation marks)
     trailing = re.search(r",\s*[—–-]?\s*([^,]{2,120})$", sentence[: end - s_start])
+    if trailing and trailing.start() > 25 and _gerund(trailing.group(1).split()[0]):
+        # "…, Mark Rutte said, warning Moscow …": the attribution stands before a gerund's
+        # clause, which goes on with the speaker's words
+        head = re.search(r",\s*([^,]{2,120})$", sentence[: trailing.start()])
+        if head and head.start() > 25 and _ends_in_speech(head.group(1)):
+            return Candidate(
+                "indirect",
+                s_start,
+                s_start + head.start(),
+                s_start + head.start(1),
+                s_start + trailing.start(),
+                recap,
+                p_index,
+            )
     if trailing and trailing.start() > 25 and _outlet_credit(trailing.group(1)):
         # "…, сообщает «РИА Новости»", "…, пише Sky News": the outlet's credit; the sentence
         # before it has its own attribution
