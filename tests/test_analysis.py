@@ -308,3 +308,14 @@ def test_an_english_attribution_closed_by_its_verb(analyzer: Analyzer) -> None:
     )
     reports = analyzer.analyze(text, language="en", published=date(2026, 2, 18))
     assert [r.speaker for r in reports] == ["Dmitry Peskov"]
+
+
+def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Переговоры в Абу-Даби об урегулировании войны продолжатся на следующей неделе.\n\n"
+        "Песков заявил, что под удар попали подстанции и в регионах введены графики отключений."
+    )
+    reports = analyzer.analyze(text, language="ru", published=date(2026, 2, 5))
+    assert reports and not any(r.about_peace_talks for r in reports)
