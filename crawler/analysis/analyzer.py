@@ -69,7 +69,7 @@ class Analyzer:
             if mention is None or not mention.name:
                 continue
             score = self.lexicon.score(statement)
-            # a crawl gives a paragraph a line: the context is the line and the one before
+            # a crawl gives a paragraph a line: the context is the line and the ones around it
             context = max(
                 paragraph_scores[max(0, candidate.paragraph - 1) : candidate.paragraph + 2]
             )
