@@ -305,3 +305,11 @@ def test_an_envoy_of_a_named_principal_is_not_the_principal_nor_a_stranger() -> 
 
 def test_capitalised_words_after_a_preposition_are_no_unknown_speaker() -> None:
     assert resolve("В Абу-Даби говорили военные") is None
+
+
+@pytest.mark.parametrize(
+    ("window", "lang"),
+    [("Ранее журналист Axios Барак Равид отметил", "ru"), ("reporter Barak Ravid wrote", "en")],
+)
+def test_a_reporter_named_before_his_name_is_no_speaker(window: str, lang: str) -> None:
+    assert resolve(window, lang) in (None, "")

@@ -146,6 +146,24 @@ SENTENCE_WORDS = {
 }
 
 
+#: A reporter named before his name ("журналист Axios Барак Равид"): he relays, and is not a
+#: speaker of the talks (DESIGN §2). Nominative forms only: "сказал журналистам" stays a
+#: statement.
+REPORTERS = {
+    "журналист",
+    "журналистка",
+    "журналіст",
+    "журналістка",
+    "корреспондент",
+    "кореспондент",
+    "кореспондентка",
+    "обозреватель",
+    "оглядач",
+    "reporter",
+    "journalist",
+    "correspondent",
+    "columnist",
+}
 #: Prepositions after which capitalised words are a place or an object, never a subject.
 PLACE_PREPOSITIONS = {
     "в",

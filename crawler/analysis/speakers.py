@@ -21,6 +21,7 @@ from crawler.analysis.speaker_words import (
     PLACE_PREPOSITIONS,
     PRONOUN_GENDER,
     PRONOUNS,
+    REPORTERS,
     ROLE_HEADS,
     SENTENCE_WORDS,
     SOURCE_FRAME_WORDS,
@@ -297,6 +298,9 @@ class SpeakerTracker:
         first_index = next((k for k, t in enumerate(found) if run and t[1] == run[0][1]), 0)
         if run and first_index and normalise_token(found[first_index - 1][0]) in PLACE_PREPOSITIONS:
             run = []  # "В Абу-Даби говорили военные": after a preposition, a place or an object
+        if run and any(w in REPORTERS for w in words[max(0, first_index - 3) : first_index]):
+            # "журналист Axios Барак Равид": a reporter relays, and is no party to the talks
+            return Mention("", text, offset, offset + len(text), "unnamed", False)
         titles: list[str] = []
         while run and (
             normalise_token(run[0][0]) in TITLE_WORDS
