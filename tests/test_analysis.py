@@ -319,3 +319,12 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
     )
     reports = analyzer.analyze(text, language="ru", published=date(2026, 2, 5))
     assert reports and not any(r.about_peace_talks for r in reports)
+
+
+def test_he_is_never_the_ministry_that_spoke_before(analyzer: Analyzer) -> None:
+    text = (
+        "МИД Китая заявил, что Пекин поддерживает прямые переговоры России и Украины.\n\n"
+        "Он также добавил, что Китай готов содействовать урегулированию."
+    )
+    reports = analyzer.analyze(text, language="ru", published=date(2025, 5, 20))
+    assert [r.speaker for r in reports] == ["Chinese Foreign Ministry"]

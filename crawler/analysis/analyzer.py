@@ -183,7 +183,15 @@ class Analyzer:
         ]
         recent_speaker = None
         if last is not None and candidate.paragraph - last[0].paragraph <= 1:
-            recent_speaker = Mention(last[1].speaker, last[1].speaker_as_written, -1, -1, "name")
+            known = self.gazetteer.speakers.get(last[1].speaker)
+            recent_speaker = Mention(
+                last[1].speaker,
+                last[1].speaker_as_written,
+                -1,
+                -1,
+                "name",
+                person=known is None or known.kind == "person",  # "he" is never a ministry
+            )
         tracker.last_person = recent_speaker or (
             near[0] if near else before[-1] if before else tracker.last_person
         )

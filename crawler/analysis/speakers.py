@@ -376,12 +376,11 @@ class SpeakerTracker:
         """Whom a pronoun or bare role stands for: the most likely person, unless a pronoun's
         gender rules them out ("она" is never Rubio); then the next likely who agrees, or
         nobody — a statement without a speaker is better than one with the wrong one."""
+        last = self.last_person if self.last_person and self.last_person.person else None
         wanted = PRONOUN_GENDER.get(word)
         if wanted is None:
-            return self.last_person
-        people = [m for m in self.candidates if m.person] or (
-            [self.last_person] if self.last_person is not None else []
-        )
+            return last  # a bare role ("глава", "дипломат") is a person, never a body
+        people = [m for m in self.candidates if m.person] or ([last] if last else [])
         for person in people:
             if self.gazetteer.gender(person.name, self.lang) in (wanted, ""):
                 return person
