@@ -382,3 +382,12 @@ def test_a_strong_recap_marker_covers_the_rest_of_the_article() -> None:
 def test_a_fresh_statement_is_not_a_recap() -> None:
     text = "Рютте заявил, что союзники поддерживают мирные усилия США."
     assert found(text)[0][3] is False
+
+
+def test_a_pointer_to_a_bodys_words_names_who_said_them() -> None:
+    text = (
+        "У Кремлі заявили, що наступний раунд переговорів відбудеться в Абу-Дабі. "
+        "Про це повідомив речник Кремля Дмитро Пєсков."
+    )
+    statement, speaker = one(text)
+    assert statement.startswith("наступний раунд") and "Пєсков" in speaker

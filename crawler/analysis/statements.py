@@ -109,17 +109,28 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                         or any(c.start <= previous[0] < c.end for c in candidates)
                     ):
                         previous = None
-                if previous is not None and not any(c0 <= previous[0] < c1 for c0, c1 in covered):
+                window = (
+                    (s_start, s_start + pointer.start())
+                    if named_before
+                    else (s_start + pointer.end(), s_end)
+                )
+                said = next(
+                    (
+                        c
+                        for c in candidates
+                        if previous is not None
+                        and c.kind == "indirect"
+                        and previous[0] <= c.start < previous[1]
+                    ),
+                    None,
+                )
+                if said is not None:
+                    # "У Кремлі заявили, що … . Про це повідомив речник Кремля Пєсков": one
+                    # utterance; the one the pointer names said it
+                    said.speaker_start, said.speaker_end = window
+                elif previous is not None and not any(c0 <= previous[0] < c1 for c0, c1 in covered):
                     candidates.append(
-                        Candidate(
-                            "indirect",
-                            previous[0],
-                            previous[1],
-                            s_start if named_before else s_start + pointer.end(),
-                            s_start + pointer.start() if named_before else s_end,
-                            recap,
-                            p_index,
-                        )
+                        Candidate("indirect", previous[0], previous[1], *window, recap, p_index)
                     )
     return candidates
 
