@@ -384,10 +384,15 @@ def test_a_fresh_statement_is_not_a_recap() -> None:
     assert found(text)[0][3] is False
 
 
-def test_a_pointer_to_a_bodys_words_names_who_said_them() -> None:
-    text = (
-        "У Кремлі заявили, що наступний раунд переговорів відбудеться в Абу-Дабі. "
-        "Про це повідомив речник Кремля Дмитро Пєсков."
-    )
-    statement, speaker = one(text)
-    assert statement.startswith("наступний раунд") and "Пєсков" in speaker
+@pytest.mark.parametrize(
+    ("pointer", "speaker"),
+    [
+        ("Про це повідомив речник Кремля Дмитро Пєсков.", "Пєсков"),
+        ("Про це повідомляє «Главком» із посиланням на ТАСС.", "Кремлі"),
+    ],
+    ids=["a-spokesman-said-them", "an-outlet-only-reports-them"],
+)
+def test_a_pointer_to_a_bodys_words_names_who_said_them(pointer: str, speaker: str) -> None:
+    text = f"У Кремлі заявили, що наступний раунд переговорів відбудеться в Абу-Дабі. {pointer}"
+    found_statement, found_speaker = one(text)
+    assert found_statement.startswith("наступний раунд") and speaker in found_speaker

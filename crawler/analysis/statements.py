@@ -30,6 +30,7 @@ from crawler.analysis.attribution import (
     POINTER,
     attribution_after,
     attribution_before,
+    names_an_outlet,
 )
 from crawler.analysis.candidate import Candidate
 from crawler.analysis.indirect import indirect_in_sentence
@@ -124,7 +125,12 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                     ),
                     None,
                 )
-                if said is not None:
+                credit = text[window[0] : window[1]]
+                if said is not None and (
+                    names_an_outlet(credit) or re.search(r"«[^»]{2,40}»", credit)
+                ):
+                    pass  # "Про це повідомляє «Главком»": the outlet's credit, not a speaker
+                elif said is not None:
                     # "У Кремлі заявили, що … . Про це повідомив речник Кремля Пєсков": one
                     # utterance; the one the pointer names said it
                     said.speaker_start, said.speaker_end = window
