@@ -396,3 +396,18 @@ def test_a_pointer_to_a_bodys_words_names_who_said_them(pointer: str, speaker: s
     text = f"У Кремлі заявили, що наступний раунд переговорів відбудеться в Абу-Дабі. {pointer}"
     found_statement, found_speaker = one(text)
     assert found_statement.startswith("наступний раунд") and speaker in found_speaker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Пєсков заявив, що зустрічі є позитивним знаком. За його словами, обговорюється цілий "
+        "ряд питань.",
+        "Песков заявил, что встречи идут в позитивном ключе. По его словам, обсуждается целый "
+        "ряд вопросов.",
+    ],
+)
+def test_a_pronoun_frame_with_a_comma_opens_a_statement(text: str) -> None:
+    second = find_candidates(text)[-1]
+    assert second.text(text).strip().startswith(("обговорюється", "обсуждается"))
+    assert text[second.speaker_start : second.speaker_end] in ("За його словами", "По его словам")

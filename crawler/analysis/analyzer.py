@@ -200,4 +200,5 @@ class Analyzer:
         if tracker.last_person is not None and tracker.last_person not in candidates:
             candidates.append(tracker.last_person)
         tracker.candidates = candidates
+        tracker.recent = recent_speaker
         return tracker.resolve(window, candidate.speaker_start)

@@ -43,7 +43,11 @@ def indirect_in_sentence(
         after = s_start + frame.end()
         comma = text.find(",", after, end)
         if comma != -1 and comma - after < 90:
-            return Candidate("indirect", comma + 1, end, after, comma, recap, p_index)
+            window = (after, comma)
+            if not text[after:comma].strip():
+                # "По его словам, …", "За його словами, …": the pronoun in the frame names him
+                window = (s_start + frame.start("frame"), s_start + frame.end("frame"))
+            return Candidate("indirect", comma + 1, end, *window, recap, p_index)
         if frame.start() > 10:
             head_end = s_start + frame.start()
             if not names_an_outlet(text[after:end]):

@@ -23,6 +23,9 @@ PRONOUN_GENDER = {
     "вона": "femn",
     "she": "femn",
 }
+#: Possessive pronouns of a source frame ("по его словам", "за її словами"), and the gender
+#: they ask of the person they stand for; only inside such a frame are they its speaker.
+FRAME_POSSESSIVES = {"его": "masc", "ее": "femn", "её": "femn", "його": "masc", "її": "femn"}
 #: Words that make a mention an unnamed source, which is not a speaker (DESIGN §2).
 UNNAMED = re.compile(
     r"^(источник|собеседник|инсайдер|джерел|джерело|співрозмовник|інсайдер|source|official|"

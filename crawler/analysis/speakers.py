@@ -15,6 +15,7 @@ from crawler.analysis.speaker_words import (
     AIDE_HEADS,
     CAPITALISED,
     CITING_SOURCES,
+    FRAME_POSSESSIVES,
     LANGS,
     MEDIA,
     OBLIQUE_PREPOSITIONS,
@@ -214,6 +215,8 @@ class SpeakerTracker:
     #: people a pronoun may stand for, the most likely first (set by the analyzer per mention);
     #: the first whose gender agrees with the pronoun is taken
     candidates: list[Mention] = field(default_factory=list)
+    #: the speaker of the statement just before (this or the previous paragraph), if any
+    recent: Mention | None = None
 
     def resolve(self, text: str, offset: int = 0) -> Mention | None:
         """The speaker named in ``text`` (an attribution window), or None when there is none."""
@@ -329,8 +332,14 @@ class SpeakerTracker:
                 run = []
         # 3. a pronoun or a bare role refers to the last person named
         for index, word in enumerate(words):
-            if word in PRONOUNS or (ROLE_HEADS.match(word) and index < 3 and not run):
+            possessive = source_frame and word in FRAME_POSSESSIVES
+            if word in PRONOUNS or possessive or (ROLE_HEADS.match(word) and index < 3 and not run):
                 referent = self._referent(word)
+                if possessive and (
+                    referent is None or referent.name != getattr(self.recent, "name", None)
+                ):
+                    # "По его словам, …" goes on with the statement before it, and with no other
+                    referent = None
                 if referent is not None:
                     _, start, end = found[index]
                     return Mention(
@@ -338,7 +347,7 @@ class SpeakerTracker:
                         text[start:end],
                         offset + start,
                         offset + end,
-                        "pronoun" if word in PRONOUNS else "role",
+                        "pronoun" if word in PRONOUNS or possessive else "role",
                     )
                 return None
         if run and len(run) <= 3:
@@ -377,7 +386,7 @@ class SpeakerTracker:
         gender rules them out ("она" is never Rubio); then the next likely who agrees, or
         nobody — a statement without a speaker is better than one with the wrong one."""
         last = self.last_person if self.last_person and self.last_person.person else None
-        wanted = PRONOUN_GENDER.get(word)
+        wanted = PRONOUN_GENDER.get(word) or FRAME_POSSESSIVES.get(word)
         if wanted is None:
             return last  # a bare role ("глава", "дипломат") is a person, never a body
         people = [m for m in self.candidates if m.person] or ([last] if last else [])
