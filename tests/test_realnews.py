@@ -73,3 +73,19 @@ def test_the_text_reaches_the_analysis_as_the_crawl_gives_it(tmp_path: Path) -> 
     (real,) = load_realnews(tmp_path / "labels", tmp_path / "texts").articles
     assert real.article.text == f"A heading\n\n{TEXT}\n\nAnother line."
     assert real.article.statements[0].evidence == "the talks would resume next week"
+
+
+def test_a_line_hard_wrapped_inside_a_sentence_is_joined_again(tmp_path: Path) -> None:
+    text = "Our own sentence for the test. The minister said\nthe talks would resume next week."
+    start = text.index("the talks")
+    _write(
+        tmp_path / "labels",
+        tmp_path / "texts",
+        "0000000000a5",
+        "https://x.test/e",
+        start,
+        start + 32,
+        text,
+    )
+    (real,) = load_realnews(tmp_path / "labels", tmp_path / "texts").articles
+    assert real.article.text == TEXT

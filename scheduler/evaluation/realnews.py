@@ -96,6 +96,20 @@ def _statements(path: Path, labels: dict[str, Any], text: str) -> list[GoldState
     return found
 
 
+def _unwrap(text: str) -> str:
+    """Lines a page excerpt hard-wrapped inside a sentence ("…, заявил" / "замглавы МИД …")
+    joined again: the crawl's extraction gives a paragraph whole."""
+    lines = text.split("\n")
+    joined = lines[:1]
+    for line in lines[1:]:
+        previous = joined[-1].rstrip()
+        if previous and line[:1].islower() and previous[-1] not in '.!?…:;»"”)':
+            joined[-1] = f"{previous} {line.lstrip()}"
+        else:
+            joined.append(line)
+    return "\n".join(joined)
+
+
 def load_realnews(labels_dir: Path, texts_dir: Path) -> RealSet:
     """Every labelled article whose text is at hand; the others are listed, not guessed."""
     found = RealSet()
@@ -128,7 +142,7 @@ def load_realnews(labels_dir: Path, texts_dir: Path) -> RealSet:
             published=_published(labels.get("published")),
             # as the crawl gives it to the analysis: a paragraph a line, boilerplate dropped
             # (the labels' evidence was read from the text as fetched, above)
-            text="\n\n".join(clean_paragraphs(text, DEFAULT_DROP_LINES)),
+            text="\n\n".join(clean_paragraphs(_unwrap(text), DEFAULT_DROP_LINES)),
             negative=bool(hard),
             statements=statements,
         )
