@@ -411,3 +411,12 @@ def test_a_pronoun_frame_with_a_comma_opens_a_statement(text: str) -> None:
     second = find_candidates(text)[-1]
     assert second.text(text).strip().startswith(("обговорюється", "обсуждается"))
     assert text[second.speaker_start : second.speaker_end] in ("За його словами", "По его словам")
+
+
+def test_a_quotation_paragraph_after_a_colon_goes_on_with_the_speaker() -> None:
+    text = (
+        "Ушаков підкреслив, що тон перемовин змінився:\n\n"
+        '"Я б сказав, що тон був конструктивним і дружнім. Вони розуміють один одного."'
+    )
+    kinds = [(c.kind, c.continues) for c in find_candidates(text)]
+    assert kinds == [("indirect", False), ("direct", True)]

@@ -85,6 +85,20 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                 covered.extend((c.start, c.end) for c in found)
                 previous_direct = found[-1]
                 continue
+            quoted = next(
+                ((q0, q1) for q0, q1 in p_quotes if q0 <= s_start + 2 and q1 >= s_end - 3), None
+            )
+            if quoted is not None:
+                # a sentence wholly inside a quotation without an attribution: never indirect
+                # speech of its own ("Я б сказав, що …"); opening a paragraph after "X сказал:"
+                # it goes on with that speaker
+                if s_start == p_start or not text[p_start:s_start].strip():
+                    candidates.append(
+                        Candidate(
+                            "direct", quoted[0], quoted[1], -1, -1, recap, p_index, continues=True
+                        )
+                    )
+                continue
             if any(s_start <= q0 < s_end for q0, _ in p_quotes):
                 previous_direct = None
             pointer = POINTER.search(sentence)
