@@ -298,6 +298,15 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
     ("text", "language", "speakers"),
     [
         (
+            "Президент Сербии Александр Вучич заявил, что встреча президентов России и США "
+            "Владимира Путина и Дональда Трампа важна для мирного урегулирования. Об этом он "
+            "сказал в эфире телеканала.\n\n"
+            "«Уверен, что разговор очень важен для переговоров», — подчеркнул Вучич.\n\n"
+            "Он выразил надежду на скорое прекращение огня.",
+            "ru",
+            ["Александр Вучич"] * 3,
+        ),
+        (
             "На кадрах видно, как Рустем Умеров пожал руку организатору переговоров.\n\n"
             "Издание со ссылкой на бывшего чиновника писало о смене тона делегации. По его "
             "словам, Москва намерена затормозить переговоры.",
@@ -330,6 +339,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         ),
     ],
     ids=[
+        "a-person-the-gazetteer-lacks-keeps-his-name-through-surname-and-pronoun",
         "his-words-are-the-statement-befores-speakers-or-nobodys",
         "a-pronoun-takes-up-the-subject-before-an-object",
         "a-person-named-inside-a-quotation-does-not-speak-it",

@@ -345,3 +345,14 @@ def oblique(word: str, lang: str) -> bool:
         return False
     cases = {str(p.tag.case) for p in analyzer(lang).parse(word)[:4]}
     return "nomn" not in cases and bool(cases & _OBLIQUE_CASES)
+
+
+def place_of_role(word: str, lang: str) -> bool:
+    """A place in the genitive, as after a role ("президент Сербии", "прем'єр Норвегії")."""
+    from crawler.analysis.morphology import analyzer
+
+    if lang not in ("ru", "uk") or not re.search("[А-Яа-яЁёІіЇїЄєҐґ]", word):
+        return False
+    return any(
+        "Geox" in p.tag.grammemes and p.tag.case == "gent" for p in analyzer(lang).parse(word)[:3]
+    )

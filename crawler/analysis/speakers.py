@@ -34,6 +34,7 @@ from crawler.analysis.speaker_words import (
     name_gender,
     oblique,
     person_shaped,
+    place_of_role,
 )
 from crawler.analysis.speech import is_speech_word
 
@@ -217,6 +218,8 @@ class SpeakerTracker:
     candidates: list[Mention] = field(default_factory=list)
     #: the speaker of the statement just before (this or the previous paragraph), if any
     recent: Mention | None = None
+    #: people the gazetteer does not know, named in full so far ("Александр Вучич")
+    unknown_people: list[str] = field(default_factory=list)
 
     def resolve(self, text: str, offset: int = 0) -> Mention | None:
         """The speaker named in ``text`` (an attribution window), or None when there is none."""
@@ -311,6 +314,10 @@ class SpeakerTracker:
         ):
             titles.append(normalise_token(run[0][0]))
             run = run[1:]
+            if titles and len(run) > 2 and place_of_role(run[0][0], self.lang):
+                # "Президент Сербии Александр Вучич": the role's country, then the name
+                titles.append(normalise_token(run[0][0]))
+                run = run[1:]
         surname = normalise_token(run[0][0]) if len(run) == 1 else ""
         if (
             surname
@@ -324,6 +331,10 @@ class SpeakerTracker:
             )
         if len(run) == 1 and attribute_of_next(found, run[0], self.lang):
             run = []  # "Українська делегація", "Российская сторона": an adjective, no name
+        if len(run) == 1 and (known := self._unknown_named_before(run[0][0])):
+            # "Вучич" after "Александр Вучич": the person the article named in full
+            mention = Mention(known, run[0][0], offset + run[0][1], offset + run[0][2], "unknown")
+            return self._remember(mention)
         if run and len(run) == 1 and not looks_like_name(run[0][0], self.lang):
             run = []
         if run:
@@ -362,6 +373,17 @@ class SpeakerTracker:
             return self._remember(mention)
         return None
 
+    def _unknown_named_before(self, token: str) -> str | None:
+        """The full name of a person the gazetteer does not know, named earlier in the article,
+        whose surname ``token`` is in any case form ("Вучича" after "Александр Вучич")."""
+        word = normalise_token(token)
+        for full in reversed(self.unknown_people):
+            surname = normalise_token(full.split()[-1])
+            stem = surname[:-1] if len(surname) > 4 else surname
+            if word.startswith(stem) and len(word) - len(surname) <= 3:
+                return full
+        return None
+
     def _named_in_full(self, word: str) -> Speaker | None:
         """The person most recently named in full in the article whose surname ``word`` is:
         a bare "Orban" after "Balázs Orbán" is Balázs, not the Orbán the gazetteer knows
@@ -396,6 +418,8 @@ class SpeakerTracker:
         return None
 
     def _remember(self, mention: Mention) -> Mention:
+        if mention.kind == "unknown" and " " in mention.name:
+            self.unknown_people.append(mention.name)
         if mention.person:
             self.last_person = mention
         return mention

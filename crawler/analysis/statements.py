@@ -40,6 +40,9 @@ from crawler.analysis.textspans import paragraphs, quote_spans, sentences
 
 __all__ = ["Candidate", "find_candidates"]
 
+#: pronouns that name no one new in a pointer ("Об этом он сказал")
+PERSONAL_PRONOUNS = {"он", "она", "они", "він", "вона", "вони", "he", "she", "they"}
+
 RECAP_STRONG = re.compile(
     r"^\s*(напомним|нагадаємо|нагадуємо|recall that|как сообщал|как писал|как ранее сообщал|"
     r"як повідомляв|як писав|як раніше повідомляв|as .{2,40} (?:reported|wrote)|"
@@ -140,10 +143,15 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                     None,
                 )
                 credit = text[window[0] : window[1]]
+                credit_words = {normalise_token(w) for w, _, _ in tokens(credit)}
                 if said is not None and (
-                    names_an_outlet(credit) or re.search(r"«[^»]{2,40}»", credit)
+                    names_an_outlet(credit)
+                    or re.search(r"«[^»]{2,40}»", credit)
+                    or credit_words & PERSONAL_PRONOUNS
                 ):
-                    pass  # "Про це повідомляє «Главком»": the outlet's credit, not a speaker
+                    # "Про це повідомляє «Главком»": the outlet's credit; "Об этом он сказал":
+                    # the one already named — either way the statement keeps its speaker
+                    pass
                 elif said is not None:
                     # "У Кремлі заявили, що … . Про це повідомив речник Кремля Пєсков": one
                     # utterance; the one the pointer names said it
