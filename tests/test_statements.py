@@ -313,12 +313,19 @@ def test_as_someone_proposes_is_no_attribution() -> None:
             "the U.S. can compel Russia to negotiate",
             "Kallas",
         ),
+        (
+            "The Pope has expressed readiness to host the next round of talks at the Vatican, "
+            "Italian Prime Minister Giorgia Meloni said on Tuesday, following a phone call.",
+            "The Pope has expressed readiness to host the next round of talks at the Vatican",
+            "Italian Prime Minister Giorgia Meloni said on Tuesday",
+        ),
     ],
     ids=[
         "outlet-credit-leaves-the-attribution",
         "long-clause-after-a-quotation",
         "attribution-before-a-gerund-clause",
         "gerund-of-speech-opens-a-clause",
+        "an-english-attribution-with-its-adjunct-before-a-participle",
     ],
 )
 def test_attribution_shapes_of_news_copy(text: str, statement: str, speaker: str) -> None:

@@ -242,7 +242,7 @@ def ends_in_speech(clause: str) -> bool:
     """ "Secretary General Mark Rutte said", "заявил Песков": a short clause with its verb."""
     words = [w for w, _, _ in tokens(clause)]
     return 1 < len(words) <= SHORT_TRAILING_WORDS and (
-        is_speech_word(words[-1]) or is_speech_word(words[0])
+        is_speech_word(words[0]) or any(is_speech_word(w) for w in words[-4:])
     )
 
 

@@ -130,7 +130,7 @@ def indirect_in_sentence(
         participle = bool(words) and gerund(words[0])
         # "…, Kremlin spokesman Dmitry Peskov said": the verb closes an English attribution
         speech = any(is_speech_word(w) for w in words[:4]) or (
-            bool(words) and words[-1].isascii() and is_speech_word(words[-1])
+            bool(words) and words[-1].isascii() and any(is_speech_word(w) for w in words[-4:])
         )
         if 1 < len(words) <= limit and speech and not comparison and not participle:
             return Candidate(
