@@ -313,3 +313,7 @@ def test_capitalised_words_after_a_preposition_are_no_unknown_speaker() -> None:
 )
 def test_a_reporter_named_before_his_name_is_no_speaker(window: str, lang: str) -> None:
     assert resolve(window, lang) in (None, "")
+
+
+def test_after_a_source_frame_the_aide_in_the_genitive_is_the_speaker() -> None:
+    assert resolve("По словам пресс-секретаря Кремля Дмитрия Пескова") == "Dmitry Peskov"

@@ -43,10 +43,10 @@ def indirect_in_sentence(
         after = s_start + frame.end()
         comma = text.find(",", after, end)
         if comma != -1 and comma - after < 90:
-            window = (after, comma)
-            if not text[after:comma].strip():
-                # "По его словам, …", "За його словами, …": the pronoun in the frame names him
-                window = (s_start + frame.start("frame"), s_start + frame.end("frame"))
+            # the frame's words go with the speaker's window: after "по словам" the speaker
+            # stands in the genitive ("помощника президента Юрия Ушакова"), and in "по его
+            # словам" the pronoun names him
+            window = (s_start + frame.start("frame"), comma)
             return Candidate("indirect", comma + 1, end, *window, recap, p_index)
         if frame.start() > 10:
             head_end = s_start + frame.start()

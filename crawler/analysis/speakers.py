@@ -247,7 +247,10 @@ class SpeakerTracker:
             speaker, length, is_role = match
             if (i > 0 and AIDE_HEADS.match(words[i - 1]) and self.lang in ("ru", "uk")) or (
                 any(ROLE_HEADS.match(w) for w in words[max(0, i - 3) : i])
-                and (genitive(words[i], self.lang) or self._person_at(words, i + length, speaker))
+                and (
+                    (genitive(words[i], self.lang) and not source_frame)
+                    or self._person_at(words, i + length, speaker)
+                )
             ):
                 # "помощник Путина Ушаков", "спецпредставитель российского лидера Владимира
                 # Путина, Кирилл Дмитриев": a name in the genitive shortly after a role head is
