@@ -204,6 +204,18 @@ def test_indirect_speech(text: str, statement: str, speaker: str) -> None:
     assert found_speaker.endswith(speaker) or found_speaker.startswith(speaker)
 
 
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "Такое мнение выразила депутат Госдумы Светлана Журова.",
+        "Таку думку висловив депутат Олексій Гончаренко.",
+    ],
+)
+def test_such_an_opinion_points_to_the_sentence_before(pointer: str) -> None:
+    statement, speaker = one(f"Стороны должны согласовать окончательный текст договора. {pointer}")
+    assert statement.startswith("Стороны должны") and "депутат" in speaker
+
+
 def test_about_this_points_to_the_previous_sentence() -> None:
     text = (
         "Инициативы, которые могут помочь положить конец войне, должны поощряться. "

@@ -28,6 +28,8 @@ FRAME = re.compile(
 )
 POINTER = re.compile(
     r"\b(об этом|о чем|о чём|про це|про що|this was (?:said|stated|announced) by|"
+    # "Такое мнение выразила X", "Таку думку висловив X"
+    r"так(?:ое|ую|ой|ий|у|е) (?:мнение|оценку|позицию|прогноз|думку|оцінку|позицію)|"
     r"(?:said|announced|stated|declared|wrote) this|this is what)\b",
     re.IGNORECASE,
 )
