@@ -317,3 +317,17 @@ def test_a_reporter_named_before_his_name_is_no_speaker(window: str, lang: str) 
 
 def test_after_a_source_frame_the_aide_in_the_genitive_is_the_speaker() -> None:
     assert resolve("По словам пресс-секретаря Кремля Дмитрия Пескова") == "Dmitry Peskov"
+
+
+@pytest.mark.parametrize(
+    ("window", "lang"),
+    [
+        ("European leaders said", "en"),
+        ("лидеры стран ЕС заявили", "ru"),
+        ("офіційний представник США припустив", "uk"),
+    ],
+)
+def test_a_group_or_an_unnamed_official_is_nobody(window: str, lang: str) -> None:
+    tracker = SpeakerTracker(GAZETTEER, lang, FEB_2026)
+    assert resolve("заявил Песков" if lang != "en" else "Peskov said", lang, tracker=tracker)
+    assert resolve(window, lang, tracker=tracker) in (None, "")

@@ -356,3 +356,51 @@ def place_of_role(word: str, lang: str) -> bool:
     return any(
         "Geox" in p.tag.grammemes and p.tag.case == "gent" for p in analyzer(lang).parse(word)[:3]
     )
+
+
+#: Role words of an official whose name a report withholds ("офіційний представник США")
+_OFFICIAL = re.compile(r"^(официальн|офіційн|представител|представник|official|spokes)")
+
+
+def group_or_unnamed(words: list[str], index: int, lang: str) -> bool:
+    """Whether a bare role names a group ("European leaders", "лидеры ЕС") or an official of a
+    country left unnamed ("офіційний представник США", "a US official") rather than someone
+    named before."""
+    from crawler.analysis.morphology import analyzer
+
+    word = words[index]
+    if lang == "en":
+        plural = word.endswith("s") and not word.endswith(("ss", "us"))
+    else:
+        plural = any("plur" in p.tag.grammemes for p in analyzer(lang).parse(word)[:1])
+    if plural:
+        return True
+    if not _OFFICIAL.match(word):
+        return False
+    after = words[index + 1 : index + 4]
+    return any(w in _COUNTRIES for w in after)
+
+
+_COUNTRIES = {
+    "сша",
+    "россии",
+    "рф",
+    "украины",
+    "ес",
+    "великобритании",
+    "франции",
+    "германии",
+    "китая",
+    "росії",
+    "україни",
+    "єс",
+    "британії",
+    "франції",
+    "німеччини",
+    "китаю",
+    "us",
+    "u.s",
+    "american",
+    "russian",
+    "ukrainian",
+}

@@ -30,6 +30,7 @@ from crawler.analysis.speaker_words import (
     UNNAMED,
     attribute_of_next,
     genitive,
+    group_or_unnamed,
     looks_like_name,
     name_gender,
     oblique,
@@ -348,6 +349,14 @@ class SpeakerTracker:
         for index, word in enumerate(words):
             possessive = source_frame and word in FRAME_POSSESSIVES
             if word in PRONOUNS or possessive or (ROLE_HEADS.match(word) and index < 3 and not run):
+                if (
+                    word not in PRONOUNS
+                    and not possessive
+                    and group_or_unnamed(words, index, self.lang)
+                ):
+                    # "European leaders said", "офіційний представник США": a group, or an
+                    # official of a country left unnamed — nobody (DESIGN §2)
+                    return Mention("", text, offset, offset + len(text), "unnamed", False)
                 referent = self._referent(word)
                 if possessive and (
                     referent is None or referent.name != getattr(self.recent, "name", None)
