@@ -129,7 +129,6 @@ EN_SPEECH = set(
         "welcomes",
         "described",
         "called",
-        "calls",
         "urges",
         "warns",
         "questioned",
