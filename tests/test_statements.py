@@ -362,6 +362,7 @@ def test_a_line_break_ends_a_sentence() -> None:
         "Рябков: Киев пытается помешать переговорам России и США",
         "Zelensky says Ukraine is ready for talks in Geneva",
         "Фото: Pierre Crom / Getty Images",
+        'В МЗС РФ заявили, що переговори "повільно, але рухаються вперед"',
     ],
 )
 def test_a_heading_line_is_not_a_statement(heading: str) -> None:

@@ -165,7 +165,7 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
 
 #: the longest line taken for a heading: news headlines and teasers run to about 120 characters
 HEADING_CHARS = 160
-_LINE_END = re.compile(r"[.!?…:;»\"”)'’]\s*$")
+_LINE_END = re.compile(r"(?:[.!?…:;)]|[.!?…,]\s*[»\"”'’])\s*$")
 
 
 def _in_heading(text: str, start: int, end: int) -> bool:
