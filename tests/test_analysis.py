@@ -298,6 +298,12 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
     ("text", "language", "speakers"),
     [
         (
+            "Рустем Умєров заявив, що делегація вже прибула до Женеви на переговори.\n\n"
+            '"Маємо погоджені рамки роботи й чіткий мандат на переговори", - сказано в його заяві.',
+            "uk",
+            ["Rustem Umerov", "Rustem Umerov"],
+        ),
+        (
             "Президент Черногории Яков Милатович заявил, что встреча президентов России и США "
             "Владимира Путина и Дональда Трампа важна для мирного урегулирования. Об этом он "
             "сказал в эфире телеканала.\n\n"
@@ -339,6 +345,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         ),
     ],
     ids=[
+        "in-his-statement-is-the-speaker-before",
         "a-person-the-gazetteer-lacks-keeps-his-name-through-surname-and-pronoun",
         "his-words-are-the-statement-befores-speakers-or-nobodys",
         "a-pronoun-takes-up-the-subject-before-an-object",

@@ -332,7 +332,23 @@ def genitive(word: str, lang: str) -> bool:
 
 
 #: Source frames whose name stands in the genitive and is the speaker ("по словам Пескова").
-SOURCE_FRAME_WORDS = {"словам", "словами", "мнению", "думку", "данным", "даними"}
+SOURCE_FRAME_WORDS = {
+    "словам",
+    "словами",
+    "мнению",
+    "думку",
+    "данным",
+    "даними",
+    # "…», — говорится в его заявлении", "…", - сказано в його заяві / дописі"
+    "заявлении",
+    "заяві",
+    "сообщении",
+    "повідомленні",
+    "обращении",
+    "зверненні",
+    "посте",
+    "дописі",
+}
 _OBLIQUE_CASES = {"gent", "gen2", "datv", "accs", "ablt", "loct", "loc2"}
 
 
