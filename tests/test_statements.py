@@ -383,6 +383,7 @@ def test_the_last_line_of_a_text_cut_short_still_counts() -> None:
         "Ранее Макрон заявлял, что переговоры должны быть согласованы с Зеленским.",
         "Earlier, Macron said that France had resumed technical contacts with Russia.",
         "Как сообщал УНИАН, Макрон заявил, что Франция возобновила контакты с Россией.",
+        "Также сообщалось, что Бут заявил, что стороны оперативно реагируют на предложения.",
     ],
 )
 def test_recap_markers_set_recap(text: str) -> None:
