@@ -331,3 +331,14 @@ def test_a_group_or_an_unnamed_official_is_nobody(window: str, lang: str) -> Non
     tracker = SpeakerTracker(GAZETTEER, lang, FEB_2026)
     assert resolve("заявил Песков" if lang != "en" else "Peskov said", lang, tracker=tracker)
     assert resolve(window, lang, tracker=tracker) in (None, "")
+
+
+def test_a_name_in_the_english_possessive_yields_to_the_pronoun() -> None:
+    tracker = SpeakerTracker(GAZETTEER, "en", FEB_2026)
+    assert resolve("Peskov said", "en", tracker=tracker) == "Dmitry Peskov"
+    assert resolve("ahead of Rutte's visit, he said", "en", tracker=tracker) == "Dmitry Peskov"
+
+
+@pytest.mark.parametrize("window", ["Мені здається", "Мы считаем"])
+def test_first_persons_are_no_unknown_speaker(window: str) -> None:
+    assert resolve(window, "uk" if "Мені" in window else "ru") is None

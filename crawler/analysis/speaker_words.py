@@ -97,6 +97,19 @@ MEDIA = {
 }
 CAPITALISED = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][\w'’ʼ\-]*$")
 SENTENCE_WORDS = {
+    # first and second persons, capitalised at a sentence's start inside a quotation
+    "я",
+    "мне",
+    "мені",
+    "меня",
+    "мене",
+    "мы",
+    "ми",
+    "нам",
+    "нас",
+    "вы",
+    "ви",
+    "вам",
     "как",
     "по",
     "об",
@@ -144,8 +157,6 @@ SENTENCE_WORDS = {
     "that",
     "there",
     "we",
-    "мы",
-    "ми",
 }
 
 

@@ -259,8 +259,12 @@ class SpeakerTracker:
                 principals.update(range(i, i + length))
                 i += length
                 continue
-            in_oblique = (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS) or (
-                not source_frame and oblique(words[i], self.lang)
+            last_token = found[i + length - 1][0]
+            in_oblique = (
+                (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS)
+                or (not source_frame and oblique(words[i], self.lang))
+                # "Witkoff's visit", "Vance’s remarks": a possessor, not the subject
+                or (self.lang == "en" and last_token.lower().endswith(("'s", "’s")))
             )
             rank = 1 if speaker.kind != "person" else (2 if is_role else 3)
             if in_oblique:
