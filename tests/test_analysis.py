@@ -298,6 +298,13 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
     ("text", "language", "speakers"),
     [
         (
+            "Regarding the Alaska summit between US President Donald Trump and his Russian "
+            'counterpart Vladimir Putin, Rubio explained: "There were matters discussed that '
+            'represent opportunities for breakthroughs in the peace talks."',
+            "en",
+            ["Marco Rubio"],
+        ),
+        (
             "Рустем Умєров заявив, що делегація вже прибула до Женеви на переговори.\n\n"
             '"Маємо погоджені рамки роботи й чіткий мандат на переговори", - сказано в його заяві.',
             "uk",
@@ -345,6 +352,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         ),
     ],
     ids=[
+        "of-two-people-named-the-one-beside-the-verb-speaks",
         "in-his-statement-is-the-speaker-before",
         "a-person-the-gazetteer-lacks-keeps-his-name-through-surname-and-pronoun",
         "his-words-are-the-statement-befores-speakers-or-nobodys",

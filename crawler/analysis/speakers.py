@@ -236,7 +236,7 @@ class SpeakerTracker:
         # 1. a gazetteer person named in the window (the first one: the subject comes first),
         #    else a role held at the date, else a body ("МИД России", "the Kremlin")
         best: tuple[int, Speaker, int, bool] | None = None
-        best_rank = -1
+        best_rank = best_score = -1
         source_frame = any(w in SOURCE_FRAME_WORDS for w in words)
         principals: set[int] = set()  # words naming whose aide the speaker is
         i = 0
@@ -269,8 +269,14 @@ class SpeakerTracker:
             rank = 1 if speaker.kind != "person" else (2 if is_role else 3)
             if in_oblique:
                 rank = 0
-            if rank > best_rank:
-                best, best_rank = (i, speaker, length, is_role), rank
+            # of two alike, the one the speech verb stands next to ("Regarding the summit of
+            # Trump and Putin, Rubio explained")
+            beside = (i + length < len(words) and is_speech_word(words[i + length])) or (
+                i > 0 and is_speech_word(words[i - 1])
+            )
+            score = rank * 2 + (1 if beside and rank else 0)
+            if score > best_score:
+                best, best_rank, best_score = (i, speaker, length, is_role), rank, score
             i += length
         if best_rank == 0 and any(w in PRONOUNS for w in words):
             # "сказал он в ходе совместной с Зеленским пресс-конференции": a name in an oblique
