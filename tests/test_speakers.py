@@ -342,3 +342,10 @@ def test_a_name_in_the_english_possessive_yields_to_the_pronoun() -> None:
 @pytest.mark.parametrize("window", ["Мені здається", "Мы считаем"])
 def test_first_persons_are_no_unknown_speaker(window: str) -> None:
     assert resolve(window, "uk" if "Мені" in window else "ru") is None
+
+
+def test_a_pronoun_opening_the_window_is_its_subject() -> None:
+    tracker = SpeakerTracker(GAZETTEER, "en", FEB_2026)
+    assert resolve("Peskov said", "en", tracker=tracker) == "Dmitry Peskov"
+    window = "He accused Zelensky of stalling the talks while insisting"
+    assert resolve(window, "en", tracker=tracker) == "Dmitry Peskov"

@@ -278,6 +278,10 @@ class SpeakerTracker:
             if score > best_score:
                 best, best_rank, best_score = (i, speaker, length, is_role), rank, score
             i += length
+        if best is not None and words[0] in PRONOUNS:
+            # "She accused Putin of …, while insisting that …": a pronoun opening the window is
+            # its subject; the names after it are objects
+            best = None
         if best_rank == 0 and any(w in PRONOUNS for w in words):
             # "сказал он в ходе совместной с Зеленским пресс-конференции": a name in an oblique
             # case is no subject; the pronoun is
