@@ -298,6 +298,14 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
     ("text", "language", "speakers"),
     [
         (
+            'Rubio said: "We want to sit down with President Zelensky and President Putin in '
+            'one place to end the war."\n\nThe talks will go on next week in Geneva.\n\n'
+            '"If one side gets everything it wants, that is surrender, not a peace deal," he '
+            "explained.",
+            "en",
+            ["Marco Rubio", "Marco Rubio"],
+        ),
+        (
             "Regarding the Alaska summit between US President Donald Trump and his Russian "
             'counterpart Vladimir Putin, Rubio explained: "There were matters discussed that '
             'represent opportunities for breakthroughs in the peace talks."',
@@ -352,6 +360,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         ),
     ],
     ids=[
+        "he-is-never-someone-named-inside-a-quotation-before",
         "of-two-people-named-the-one-beside-the-verb-speaks",
         "in-his-statement-is-the-speaker-before",
         "a-person-the-gazetteer-lacks-keeps-his-name-through-surname-and-pronoun",

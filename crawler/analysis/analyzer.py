@@ -16,7 +16,7 @@ from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
 from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, oblique
 from crawler.analysis.speakers import Gazetteer, Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
-from crawler.analysis.textspans import paragraphs
+from crawler.analysis.textspans import paragraphs, quote_spans
 from crawler.analysis.topics import Lexicon
 
 MIN_STATEMENT_WORDS = 3
@@ -52,7 +52,14 @@ class Analyzer:
     ) -> list[Finding]:
         text = fix_homoglyphs(text)
         tracker = SpeakerTracker(self.gazetteer, language, published)
-        names = self._named_people(text, tracker)
+        quoted = quote_spans(text)
+        # a person named inside anyone's quotation is in their words, never the one a later
+        # "he said" stands for
+        names = [
+            n
+            for n in self._named_people(text, tracker)
+            if not any(a <= n[0] < b for a, b in quoted)
+        ]
         spans = paragraphs(text)
         title_score = self.lexicon.score(title).score if title else 0.0
         paragraph_scores = [self.lexicon.score(text[a:b]).score for a, b in spans]
