@@ -116,6 +116,12 @@ def test_short_quoted_words_are_not_direct_statements() -> None:
     ("text", "statement", "speaker"),
     [
         (
+            "The top negotiator Witkoff predicted Trump would have a successful phone call "
+            "with Putin on Monday.",
+            "Trump would have a successful phone call with Putin on Monday",
+            "The top negotiator Witkoff",
+        ),
+        (
             "Песков заявил, что Кремль готов к разговору с Макроном.",
             "Кремль готов к разговору с Макроном",
             "Песков",
@@ -333,6 +339,7 @@ def test_as_someone_proposes_is_no_attribution() -> None:
         ),
     ],
     ids=[
+        "a-clause-after-predicted-without-that",
         "outlet-credit-leaves-the-attribution",
         "long-clause-after-a-quotation",
         "attribution-before-a-gerund-clause",

@@ -16,6 +16,24 @@ from crawler.analysis.speaker_words import MEDIA
 from crawler.analysis.speech import is_speech_word
 
 COMPLEMENTIZERS = {"что", "чтобы", "що", "щоб", "that"}
+#: English verbs whose clause may follow without "that" ("predicted Trump would have …")
+BARE_CLAUSE_VERBS = {
+    "said",
+    "says",
+    "told",
+    "added",
+    "warned",
+    "argued",
+    "believes",
+    "predicted",
+    "insisted",
+    "stressed",
+    "noted",
+    "claimed",
+    "contended",
+    "stated",
+    "reiterated",
+}
 FRAME = re.compile(
     r"(?:^|[,;]\s+|\s)(?P<frame>по словам|по мнению|по его словам|по ее словам|по её словам|"
     r"за словами|на думку|за його словами|за її словами|according to|in the words of|"
@@ -160,7 +178,7 @@ def clause_after_complementizer(text: str, start: int, end: int) -> tuple[int, i
                 return start + found[back][1], start + found[index][2], end
     # 2. English "X said …" without "that"; "X told reporters …"
     for index, word in enumerate(words):
-        if word not in ("said", "says", "told", "added", "warned", "argued", "believes"):
+        if word not in BARE_CLAUSE_VERBS:
             continue
         rest = index + 1
         if word == "told":

@@ -157,6 +157,8 @@ EN_SPEECH = set(
         "emphasizing",
         "emphasising",
         "outlined",
+        "contended",
+        "contends",
     ]
 )
 #: Predicative adjectives that introduce a view: "Х уверен, что…", "Х переконаний, що…".
