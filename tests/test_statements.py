@@ -188,6 +188,7 @@ def test_short_quoted_words_are_not_direct_statements() -> None:
         ),
     ],
     ids=[
+        "en-predicted-without-that",
         "ru-chto",
         "uk-shcho",
         "ru-po-slovam",
@@ -339,7 +340,6 @@ def test_as_someone_proposes_is_no_attribution() -> None:
         ),
     ],
     ids=[
-        "a-clause-after-predicted-without-that",
         "outlet-credit-leaves-the-attribution",
         "long-clause-after-a-quotation",
         "attribution-before-a-gerund-clause",
