@@ -349,3 +349,7 @@ def test_a_pronoun_opening_the_window_is_its_subject() -> None:
     assert resolve("Peskov said", "en", tracker=tracker) == "Dmitry Peskov"
     window = "He accused Zelensky of stalling the talks while insisting"
     assert resolve(window, "en", tracker=tracker) == "Dmitry Peskov"
+
+
+def test_an_english_possessive_before_a_role_names_whose_aide_speaks() -> None:
+    assert resolve("Zelensky's chief negotiator said", "en") != "Volodymyr Zelensky"

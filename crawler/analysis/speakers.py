@@ -260,6 +260,16 @@ class SpeakerTracker:
                 i += length
                 continue
             last_token = found[i + length - 1][0]
+            if (
+                self.lang == "en"
+                and last_token.lower().endswith(("'s", "’s"))
+                and any(ROLE_HEADS.match(w) for w in words[i + length : i + length + 3])
+            ):
+                # "President Donald Trump's top negotiator", "Zelensky's chief of staff": the
+                # aide of the one named, not he
+                principals.update(range(i, i + length))
+                i += length
+                continue
             in_oblique = (
                 (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS)
                 or (not source_frame and oblique(words[i], self.lang))
