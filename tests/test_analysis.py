@@ -298,6 +298,12 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
     ("text", "language", "speakers"),
     [
         (
+            "Prime Minister Mark Carney met the coalition of the willing on Wednesday.\n\n"
+            '"Ukraine needs credible guarantees after any peace deal," Carney said.',
+            "en",
+            ["Mark Carney"],
+        ),
+        (
             'Rubio said: "We want to sit down with President Zelensky and President Putin in '
             'one place to end the war."\n\nThe talks will go on next week in Geneva.\n\n'
             '"If one side gets everything it wants, that is surrender, not a peace deal," he '
@@ -360,6 +366,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         ),
     ],
     ids=[
+        "a-person-introduced-by-title-is-his-surname-later",
         "he-is-never-someone-named-inside-a-quotation-before",
         "of-two-people-named-the-one-beside-the-verb-speaks",
         "in-his-statement-is-the-speaker-before",

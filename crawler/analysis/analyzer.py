@@ -52,6 +52,7 @@ class Analyzer:
     ) -> list[Finding]:
         text = fix_homoglyphs(text)
         tracker = SpeakerTracker(self.gazetteer, language, published)
+        tracker.learn_people(text)
         quoted = quote_spans(text)
         # a person named inside anyone's quotation is in their words, never the one a later
         # "he said" stands for

@@ -409,6 +409,33 @@ class SpeakerTracker:
             return self._remember(mention)
         return None
 
+    def learn_people(self, text: str) -> None:
+        """People the gazetteer lacks, introduced anywhere in the article by a title or role
+        ("Prime Minister Mark Carney met …"), so that a later "Carney said" or "he said" is
+        them."""
+        found = tokens(text)
+        for k, (token, _, _) in enumerate(found[:-1]):
+            head = normalise_token(token)
+            if head not in TITLE_WORDS and not ROLE_HEADS.match(head):
+                continue
+            run = []
+            for word, _, _ in found[k + 1 : k + 5]:
+                lowered = normalise_token(word)
+                if not CAPITALISED.match(word) or lowered in SENTENCE_WORDS or lowered in MEDIA:
+                    break
+                run.append(word)
+            while run and (
+                normalise_token(run[0]) in TITLE_WORDS or ROLE_HEADS.match(normalise_token(run[0]))
+            ):
+                run = run[1:]  # "Prime Minister Mark Carney": the title's second word
+            words = [normalise_token(w) for w in run]
+            if not 2 <= len(run) <= 3 or self.gazetteer.match_at(words, 0, self.when):
+                continue
+            if person_shaped(run, [head], self.lang):
+                name = nominative_names(run, self.lang)
+                if name not in self.unknown_people:
+                    self.unknown_people.append(name)
+
     def _unknown_named_before(self, token: str) -> str | None:
         """The full name of a person the gazetteer does not know, named earlier in the article,
         whose surname ``token`` is in any case form ("Вучича" after "Александр Вучич")."""
