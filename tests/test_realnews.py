@@ -89,3 +89,19 @@ def test_a_line_hard_wrapped_inside_a_sentence_is_joined_again(tmp_path: Path) -
     )
     (real,) = load_realnews(tmp_path / "labels", tmp_path / "texts").articles
     assert real.article.text == TEXT
+
+
+def test_a_first_line_without_a_stop_is_the_headline(tmp_path: Path) -> None:
+    text = "date 2026-02-11 Minister says talks will resume\n" + TEXT
+    start = text.index("the talks")
+    _write(
+        tmp_path / "labels",
+        tmp_path / "texts",
+        "0000000000a6",
+        "https://x.test/f",
+        start,
+        start + 32,
+        text,
+    )
+    (real,) = load_realnews(tmp_path / "labels", tmp_path / "texts").articles
+    assert real.article.title == "Minister says talks will resume"

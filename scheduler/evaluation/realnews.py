@@ -15,6 +15,7 @@ rules are never tuned on it.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,6 +97,15 @@ def _statements(path: Path, labels: dict[str, Any], text: str) -> list[GoldState
     return found
 
 
+def _headline(paragraphs: list[str]) -> str:
+    """The page's headline, as the crawl takes it from the page's metadata: the first line of
+    an excerpt (after its "date …" stamp) when it has no closing stop."""
+    if not paragraphs:
+        return ""
+    first = re.sub(r"^date \d{4}-\d{2}-\d{2}\s*", "", paragraphs[0]).strip()
+    return first if first and first[-1] not in ".!?…" and len(first) <= 200 else ""
+
+
 def _unwrap(text: str) -> str:
     """Lines a page excerpt hard-wrapped inside a sentence ("…, заявил" / "замглавы МИД …")
     joined again: the crawl's extraction gives a paragraph whole."""
@@ -138,7 +148,7 @@ def load_realnews(labels_dir: Path, texts_dir: Path) -> RealSet:
         article = DevArticle(
             path=path,
             language=labels["language"],
-            title="",
+            title=_headline(clean_paragraphs(_unwrap(text), DEFAULT_DROP_LINES)),
             published=_published(labels.get("published")),
             # as the crawl gives it to the analysis: a paragraph a line, boilerplate dropped
             # (the labels' evidence was read from the text as fetched, above)
