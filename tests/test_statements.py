@@ -448,3 +448,21 @@ def test_a_quotation_paragraph_after_a_colon_goes_on_with_the_speaker() -> None:
     )
     kinds = [(c.kind, c.continues) for c in find_candidates(text)]
     assert kinds == [("indirect", False), ("direct", True)]
+
+
+def test_a_title_in_quotation_marks_after_an_attribution_is_no_quotation() -> None:
+    text = (
+        '"I think both sides need to realize that he could walk away from a bad deal," '
+        'Kellogg said on "The Record With Greta Van Susteren."'
+    )
+    statement, speaker = one(text)
+    assert statement.startswith("I think both sides") and speaker.startswith("Kellogg said")
+
+
+def test_indirect_speech_after_a_quotations_attribution_in_one_sentence() -> None:
+    text = (
+        '"Мы готовы к заключению соглашения", — сказал Рябков; дипломат выразил надежду, '
+        'что договоренность будет достигнута "скорее раньше, чем позже".'
+    )
+    kinds = [(c.kind, c.text(text)[:14]) for c in find_candidates(text)]
+    assert kinds == [("direct", "Мы готовы к за"), ("indirect", "договоренность")]

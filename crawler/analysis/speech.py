@@ -159,6 +159,8 @@ EN_SPEECH = set(
         "outlined",
         "contended",
         "contends",
+        "revealed",
+        "reveals",
     ]
 )
 #: Predicative adjectives that introduce a view: "Х уверен, что…", "Х переконаний, що…".

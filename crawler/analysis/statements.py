@@ -89,6 +89,13 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                 candidates.extend(new)
                 covered.extend((c.start, c.end) for c in found)
                 previous_direct = found[-1]
+                # '«…», — сказал Рябков. Дипломат выразил надежду, что … "…"': the sentence
+                # goes on with indirect speech of its own after the quotation's attribution
+                rest = max(max(c.end, c.speaker_end) for c in found) + 1
+                if s_end - rest > 30:
+                    after = indirect_in_sentence(text, rest, s_end, p_index, recap, p_quotes)
+                    if after is not None and after.start >= rest:
+                        candidates.append(after)
                 continue
             quoted = next(
                 ((q0, q1) for q0, q1 in p_quotes if q0 <= s_start + 2 and q1 >= s_end - 3), None
@@ -205,17 +212,22 @@ def _direct_in_sentence(
     previous: Candidate | None = None,
 ) -> list[Candidate]:
     found: list[Candidate] = [previous] if previous is not None else []
+    head_start = s_start
     for q_start, q_end in quotes:
         if not (s_start <= q_start < s_end):
             continue
         content = text[q_start:q_end]
         if len(tokens(content)) < MIN_QUOTE_WORDS:
             continue
-        # a quotation inside an indirect clause ("заявил, что Украина «…»") is part of it
-        head = text[s_start : q_start - 1]
+        # a quotation inside an indirect clause ("заявил, что Украина «…»") is part of it;
+        # the words of an earlier quotation in the sentence are not that clause
+        head = text[head_start : q_start - 1]
+        head_start = q_end + 1
         if any(normalise_token(w) in COMPLEMENTIZERS for w, _, _ in tokens(head)) and any(
             is_speech_word(w) for w, _, _ in tokens(head)
         ):
+            if found:
+                continue
             return []
         inner = _split_inside(text, q_start, q_end)
         if inner is not None:
@@ -224,9 +236,12 @@ def _direct_in_sentence(
         after = attribution_after(text, q_end + 1, min(p_end, q_end + 200))
         before = attribution_before(text, s_start, q_start - 1)
         where = after or before
-        if where is None and found and q_start - found[-1].end < 80:
+        between = text[found[-1].end : q_start].rstrip(' «„“"‘') if found else ""
+        if where is None and found and q_start - found[-1].end < 80 and between[-1:] in ".:!?":
             found[-1].end = q_end  # "…," he said. "…": the same statement goes on
             continue
+        if where is None and found and between[-1:] not in ".:!?":
+            continue  # '… Kellogg said on "The Record"': a title in quotation marks
         if where is None:
             continue
         found.append(Candidate("direct", q_start, q_end, where[0], where[1], recap, p_index))
