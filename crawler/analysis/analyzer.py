@@ -12,9 +12,10 @@ from typing import Any
 
 from crawler.analysis.claims import claim_features
 from crawler.analysis.finding import Finding
+from crawler.analysis.gazetteer import Gazetteer
 from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
 from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, oblique
-from crawler.analysis.speakers import Gazetteer, Mention, SpeakerTracker
+from crawler.analysis.speakers import Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
 from crawler.analysis.textspans import paragraphs, quote_spans
 from crawler.analysis.topics import Lexicon

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from crawler.analysis.gazetteer import Gazetteer
 from crawler.analysis.morphology import analyzer, normalise_token, tokens
-from crawler.analysis.speakers import Gazetteer
 
 STEM_LENGTH = 5
 MIN_WORD_LENGTH = 4
