@@ -79,8 +79,10 @@ class SpeakerTracker:
         unnamed = CITING_SOURCES.search(text) or (heads and UNNAMED.match(heads[0]))
         if unnamed and not (heads and heads[0] in self.gazetteer.names_first_words):
             return Mention("", text, offset, offset + len(text), "unnamed", False)
-        # 1. a gazetteer person named in the window (the first one: the subject comes first),
-        #    else a role held at the date, else a body ("МИД России", "the Kremlin")
+        # 1. a gazetteer person named in the window (the first one, the subject, unless another
+        #    stands beside the speech verb), else a role held at the date, else a body ("МИД
+        #    России", "the Kremlin"); never a principal after his aide's role, a possessor or
+        #    a name in an oblique case when a pronoun can be the subject
         best: tuple[int, Speaker, int, bool] | None = None
         best_rank = best_score = -1
         source_frame = any(w in SOURCE_FRAME_WORDS for w in words)
