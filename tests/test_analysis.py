@@ -298,6 +298,13 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
     ("text", "language", "speakers"),
     [
         (
+            "Fidan travelled to Russia this week, where he was received by President Vladimir "
+            "Putin and his counterpart, Sergey Lavrov.\n\n"
+            "“Turkey is an ideal venue for the peace talks,” he stressed.",
+            "en",
+            ["Hakan Fidan"],
+        ),
+        (
             "Prime Minister Mark Carney met the coalition of the willing on Wednesday.\n\n"
             '"Ukraine needs credible guarantees after any peace deal," Carney said.',
             "en",
@@ -366,6 +373,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         ),
     ],
     ids=[
+        "he-is-the-subject-who-opened-a-sentence-not-one-named-in-apposition",
         "a-person-introduced-by-title-is-his-surname-later",
         "he-is-never-someone-named-inside-a-quotation-before",
         "of-two-people-named-the-one-beside-the-verb-speaks",

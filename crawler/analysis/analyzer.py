@@ -14,7 +14,7 @@ from crawler.analysis.claims import claim_features
 from crawler.analysis.finding import Finding
 from crawler.analysis.gazetteer import Gazetteer
 from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
-from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, oblique
+from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, ROLE_HEADS, TITLE_WORDS, oblique
 from crawler.analysis.speakers import Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
 from crawler.analysis.textspans import paragraphs, quote_spans
@@ -121,13 +121,13 @@ class Analyzer:
                 tracker.last_person = mention
         return reports
 
-    def _named_people(self, text: str, tracker: SpeakerTracker) -> list[tuple[int, Mention, bool]]:
+    def _named_people(self, text: str, tracker: SpeakerTracker) -> list[tuple[int, Mention, int]]:
         """Every person the gazetteer knows, by position, for pronouns outside statements, and
         whether the mention is in an oblique case ("з держсекретарем Рубіо"): a pronoun
         takes up the subject before it takes up an object."""
         found = tokens(text)
         words = [normalise_token(t) for t, _, _ in found]
-        people: list[tuple[int, Mention, bool]] = []
+        people: list[tuple[int, Mention, int]] = []
         i = 0
         while i < len(words):
             match = self.gazetteer.match_at(words, i, tracker.when)
@@ -136,19 +136,26 @@ class Analyzer:
                 continue
             speaker, length, is_role = match
             start, end = found[i][1], found[i + length - 1][2]
-            in_oblique = (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS) or oblique(
+            # "with President Volodymyr Zelensky": the preposition may stand before a title
+            before = words[max(0, i - 3) : i]
+            while before and (before[-1] in TITLE_WORDS or ROLE_HEADS.match(before[-1])):
+                before.pop()
+            in_oblique = (bool(before) and before[-1] in OBLIQUE_PREPOSITIONS) or oblique(
                 words[i], tracker.lang
             )
+            # 0: the subject opening its sentence ("Fidan travelled …", "US Secretary of State
+            # Marco Rubio said …"), 1: named elsewhere, 2: in an oblique case
+            grade = 2 if in_oblique else (0 if _opens_sentence(text, start) else 1)
             if people and people[-1][1].name == speaker.name and start - people[-1][1].end <= 2:
                 # "з держсекретарем США Марко Рубіо": the name in apposition shares the case
-                in_oblique = in_oblique or people[-1][2]
+                grade = max(grade, people[-1][2])
             people.append(
                 (
                     start,
                     Mention(
                         speaker.name, text[start:end], start, end, "role" if is_role else "name"
                     ),
-                    in_oblique,
+                    grade,
                 )
             )
             i += length
@@ -159,7 +166,7 @@ class Analyzer:
         text: str,
         candidate: Candidate,
         tracker: SpeakerTracker,
-        names: list[tuple[int, Mention, bool]],
+        names: list[tuple[int, Mention, int]],
         last: tuple[Candidate, Finding] | None,
         spans: list[tuple[int, int]],
     ) -> Mention | None:
@@ -187,7 +194,7 @@ class Analyzer:
         since = paragraph_starts.get(max(0, candidate.paragraph - NEAR_PARAGRAPHS), 0)
         near = [
             m
-            for position, m, in_oblique in sorted(names, key=lambda n: (n[2], -n[0]))
+            for position, m, _ in sorted(names, key=lambda n: (n[2], -n[0]))
             if since <= position < candidate.speaker_start
         ]
         recent_speaker = None
@@ -211,3 +218,18 @@ class Analyzer:
         tracker.candidates = candidates
         tracker.recent = recent_speaker
         return tracker.resolve(window, candidate.speaker_start)
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether a name opens its sentence, with at most a title or role before it."""
+    head = text[max(0, start - 80) : start]
+    cut = max(head.rfind(". "), head.rfind("\n"), head.rfind("! "), head.rfind("? "))
+    head = head[cut + 1 :] if cut >= 0 else head
+    words = [w for w, _, _ in tokens(head)]
+    return len(words) <= 5 and all(
+        w[:1].isupper()
+        or normalise_token(w) in TITLE_WORDS
+        or ROLE_HEADS.match(normalise_token(w))
+        or normalise_token(w) in ("of", "the", "and")
+        for w in words
+    )
