@@ -105,3 +105,16 @@ def test_a_first_line_without_a_stop_is_the_headline(tmp_path: Path) -> None:
     )
     (real,) = load_realnews(tmp_path / "labels", tmp_path / "texts").articles
     assert real.article.title == "Minister says talks will resume"
+
+
+def test_a_rule_by_rule_row_scores_a_checkout_on_these_labels(tmp_path: Path, capsys) -> None:
+    from benchmarks.realnews_steps import main
+
+    start = TEXT.index("the talks")
+    _write(tmp_path / "labels", tmp_path / "texts", "0000000000a7", "https://x.test/g", start, 81)
+    repo = Path(__file__).resolve().parent.parent
+    args = ["--code", str(repo), "--labels", str(tmp_path / "labels"), str(tmp_path / "texts")]
+    assert main(args) == 0
+    cells = capsys.readouterr().out.strip().split(" | ")
+    assert len(cells) == 10  # the table's columns after the commit
+    assert cells[4].endswith("of 0")  # no hard negative among the labels
