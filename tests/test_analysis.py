@@ -371,8 +371,28 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
             "ru",
             ["Chinese Foreign Ministry"],
         ),
+        (
+            "Kyiv says the only way out of the deadlock in the peace talks is a meeting of "
+            "the two leaders.",
+            "en",
+            ["Ukrainian government"],
+        ),
+        (
+            "Російська сторона заявила, що переговори в Женеві проходять у напруженій атмосфері.",
+            "uk",
+            ["Russian government"],
+        ),
+        (
+            "A deputy minister told the channel We Are Ukraine that the peace talks had stalled."
+            "\n\nMoscow has rejected the idea of a ceasefire before the peace talks end.",
+            "en",
+            [],
+        ),
     ],
     ids=[
+        "a-capital-as-the-subject-of-a-speech-verb-is-its-government",
+        "a-side-as-the-subject-of-a-speech-verb-is-its-government",
+        "a-place-elsewhere-or-with-a-verb-of-bare-reaction-is-no-speaker",
         "he-is-the-subject-who-opened-a-sentence-not-one-named-in-apposition",
         "a-person-introduced-by-title-is-his-surname-later",
         "he-is-never-someone-named-inside-a-quotation-before",

@@ -217,7 +217,8 @@ class Analyzer:
             candidates.append(tracker.last_person)
         tracker.candidates = candidates
         tracker.recent = recent_speaker
-        return tracker.resolve(window, candidate.speaker_start)
+        after = text[candidate.speaker_end : candidate.speaker_end + 60]
+        return tracker.resolve(window, candidate.speaker_start, after)
 
 
 def _opens_sentence(text: str, start: int) -> bool:

@@ -35,6 +35,9 @@ class Speaker:
     pinned: tuple[str, ...] = ()
     roles: tuple[Role, ...] = ()
     gender: str = ""  # "masc" | "femn" | "" (unknown)
+    #: a place or side that stands for the body only as the subject of a speech verb
+    #: ("Moscow insists", "Київ заявляє", "the Russian side noted"), never anywhere else
+    metonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,14 @@ class Gazetteer:
         #: the last word of a person's full name, in every case form -> those people
         #: ("orban" -> Viktor Orbán, Balázs Orbán; "store" -> Jonas Gahr Støre)
         self._surnames: dict[str, set[str]] = {}
+        #: first word of a metonym as written (nominative only) -> (speaker, its words)
+        self._metonyms: dict[str, list[tuple[Speaker, tuple[str, ...]]]] = {}
         for speaker in speakers:
+            for phrases in speaker.metonyms.values():
+                for phrase in phrases:
+                    words = tuple(normalise_token(t) for t, _, _ in tokens(phrase))
+                    if words:
+                        self._metonyms.setdefault(words[0], []).append((speaker, words))
             pinned = {normalise_token(p) for p in speaker.pinned}
             for lang, aliases in speaker.aliases.items():
                 for alias in aliases:
@@ -96,6 +106,9 @@ class Gazetteer:
                     pinned=tuple(entry.get("pinned", ())),
                     roles=roles,
                     gender={"f": "femn", "m": "masc"}.get(entry.get("gender", ""), ""),
+                    metonyms={
+                        lang: tuple(entry.get("metonyms", {}).get(lang, ())) for lang in LANGS
+                    },
                 )
             )
         return cls(speakers)
@@ -165,4 +178,15 @@ class Gazetteer:
                     continue
                 if best is None or length > best[1] or (length == best[1] and entry.role is None):
                     best = (entry.speaker, length, entry.role is not None)
+        return best
+
+    def metonym_at(self, words: list[str], i: int) -> tuple[Speaker, int] | None:
+        """The body a place or side standing at ``words[i]`` may stand for, as written
+        (nominative): (speaker, length). Whether it speaks there is the caller's to judge."""
+        best: tuple[Speaker, int] | None = None
+        for speaker, phrase in self._metonyms.get(words[i], ()):
+            if tuple(words[i : i + len(phrase)]) == phrase and (
+                best is None or len(phrase) > best[1]
+            ):
+                best = (speaker, len(phrase))
         return best

@@ -431,3 +431,54 @@ _COUNTRIES = {
     "russian",
     "ukrainian",
 }
+
+
+#: Words that may stand between a subject and its speech verb ("Moscow has repeatedly said",
+#: "Москва уже заявила"): auxiliaries and adverbs of time and repetition.
+VERB_GAP = {
+    "has",
+    "have",
+    "had",
+    "also",
+    "again",
+    "repeatedly",
+    "already",
+    "previously",
+    "earlier",
+    "now",
+    "still",
+    "уже",
+    "также",
+    "тоже",
+    "вновь",
+    "снова",
+    "неоднократно",
+    "ранее",
+    "вже",
+    "також",
+    "теж",
+    "знову",
+    "неодноразово",
+    "раніше",
+}
+
+#: Words after which a subject opens its clause ("…, while Kyiv insists", "а Москва заявила").
+CLAUSE_OPENERS = {
+    "and",
+    "but",
+    "while",
+    "whereas",
+    "as",
+    "the",
+    "however",
+    "и",
+    "а",
+    "но",
+    "однако",
+    "і",
+    "й",
+    "та",
+    "але",
+    "проте",
+    "однак",
+}

@@ -15,6 +15,7 @@ from crawler.analysis.speaker_words import (
     AIDE_HEADS,
     CAPITALISED,
     CITING_SOURCES,
+    CLAUSE_OPENERS,
     FRAME_POSSESSIVES,
     MEDIA,
     OBLIQUE_PREPOSITIONS,
@@ -27,6 +28,7 @@ from crawler.analysis.speaker_words import (
     SOURCE_FRAME_WORDS,
     TITLE_WORDS,
     UNNAMED,
+    VERB_GAP,
     attribute_of_next,
     genitive,
     group_or_unnamed,
@@ -35,7 +37,7 @@ from crawler.analysis.speaker_words import (
     person_shaped,
     place_of_role,
 )
-from crawler.analysis.speech import is_speech_word
+from crawler.analysis.speech import is_reaction_word, is_speech_word
 
 __all__ = ["Gazetteer", "Mention", "SpeakerTracker"]
 
@@ -67,13 +69,17 @@ class SpeakerTracker:
     recent: Mention | None = None
     #: people the gazetteer does not know, named in full so far ("Александр Вучич")
     unknown_people: list[str] = field(default_factory=list)
+    #: the first words after the window being resolved
+    _following: list[str] = field(default_factory=list)
 
-    def resolve(self, text: str, offset: int = 0) -> Mention | None:
-        """The speaker named in ``text`` (an attribution window), or None when there is none."""
+    def resolve(self, text: str, offset: int = 0, after: str = "") -> Mention | None:
+        """The speaker named in ``text`` (an attribution window), or None when there is none;
+        ``after`` is the text right after the window (where its speech verb stands)."""
         found = tokens(text)
         if not found:
             return None
         words = [normalise_token(t) for t, _, _ in found]
+        self._following = [normalise_token(t) for t, _, _ in tokens(after)][:4]
         # 0. "источники в Кремле", "a US official": an unnamed source is nobody
         heads = [w for w in words if w not in SENTENCE_WORDS and not is_speech_word(w)]
         unnamed = CITING_SOURCES.search(text) or (heads and UNNAMED.match(heads[0]))
@@ -89,7 +95,9 @@ class SpeakerTracker:
         principals: set[int] = set()  # words naming whose aide the speaker is
         i = 0
         while i < len(words):
-            match = self.gazetteer.match_at(words, i, self.when)
+            match = self.gazetteer.match_at(words, i, self.when) or self._metonym_at(
+                text, found, words, i
+            )
             if match is None:
                 i += 1
                 continue
@@ -293,6 +301,30 @@ class SpeakerTracker:
             stem = surname[:-1] if len(surname) > 4 else surname
             if word.startswith(stem) and len(word) - len(surname) <= 3:
                 return full
+        return None
+
+    def _metonym_at(
+        self, text: str, found: list[tuple[str, int, int]], words: list[str], i: int
+    ) -> tuple[Speaker, int, bool] | None:
+        """ "Moscow insists", "Київ заявляє", "the Russian side noted": a place or side as the
+        subject of a speech verb stands for its government; anywhere else it is a place."""
+        match = self.gazetteer.metonym_at(words, i)
+        if match is None:
+            return None
+        if (
+            i > 0
+            and words[i - 1] not in CLAUSE_OPENERS
+            and not text[found[i - 1][2] : found[i][1]].strip()
+        ):
+            return None  # "talks in Moscow", "the channel We Are Ukraine": not a subject
+        speaker, length = match
+        if found[i + length - 1][0].lower().endswith(("'s", "’s")):
+            return None  # "Russia's position": a possessor
+        # the speech verb stands in the window or right after it
+        rest = words[i + length :] + self._following
+        verb = next((w for w in rest if w not in VERB_GAP), "")
+        if is_speech_word(verb) and not is_reaction_word(verb):
+            return speaker, length, False
         return None
 
     def _named_in_full(self, word: str) -> Speaker | None:

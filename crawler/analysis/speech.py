@@ -201,3 +201,26 @@ def is_speech_word(word: str) -> bool:
 
 
 # -- quotations -----------------------------------------------------------------------------
+
+
+#: Verbs of a bare reaction or a hand-over: "Kyiv dismissed the claim", "Moscow has rejected
+#: the idea", "Российская сторона передала меморандум". Said of a place or side standing for
+#: its government, they report a position or an act, not words to alert.
+REACTION_VERBS = {
+    "ru": "отвергнуть отвергать отклонить отклонять опровергнуть опровергать передать передавать",
+    "uk": "відкинути відкидати відхилити відхиляти спростувати спростовувати передати передавати",
+    "en": "reject rejects rejected rejecting dismiss dismisses dismissed deny denies denied",
+}
+
+
+@lru_cache(maxsize=1)
+def reaction_forms() -> frozenset[str]:
+    forms: set[str] = set(REACTION_VERBS["en"].split())
+    for lang in ("ru", "uk"):
+        for verb in REACTION_VERBS[lang].split():
+            forms.update(word_forms(verb, lang))
+    return frozenset(forms)
+
+
+def is_reaction_word(word: str) -> bool:
+    return normalise_token(word) in reaction_forms()
