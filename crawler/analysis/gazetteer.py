@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crawler.analysis.morphology import normalise_token, tokens, word_forms
+from crawler.analysis.morphology import normalise_token, spelling_key, tokens, word_forms
 from crawler.analysis.speaker_words import LANGS, name_gender
 
 
@@ -123,7 +123,7 @@ class Gazetteer:
         for word in words:
             base = normalise_token(word)
             if base in pinned or lang == "en":
-                forms.append(frozenset({base}))
+                forms.append(frozenset({spelling_key(base)}))
             else:
                 forms.append(word_forms(word, lang, name=word[:1].isupper()))
         entry = _Entry(speaker, tuple(forms), role)
@@ -160,20 +160,24 @@ class Gazetteer:
             self._genders[name] = found
         return self._genders[name]
 
+    def names_a_first_word(self, word: str) -> bool:
+        """Whether a gazetteer name starts with ``word``."""
+        return spelling_key(word) in self.names_first_words
+
     def surname_of(self, word: str) -> set[str]:
         """The people whose full name ends in ``word`` (any case form)."""
-        return self._surnames.get(word, set())
+        return self._surnames.get(spelling_key(word), set())
 
     def match_at(
         self, words: list[str], i: int, when: date | None
     ) -> tuple[Speaker, int, bool] | None:
         """The longest gazetteer name or role starting at ``words[i]``: (speaker, length, role?)."""
         best: tuple[Speaker, int, bool] | None = None
-        for entry in self._index.get(words[i], ()):
+        for entry in self._index.get(spelling_key(words[i]), ()):
             length = len(entry.forms)
             if i + length > len(words):
                 continue
-            if all(words[i + k] in entry.forms[k] for k in range(1, length)):
+            if all(spelling_key(words[i + k]) in entry.forms[k] for k in range(1, length)):
                 if entry.role is not None and not entry.role.covers(when):
                     continue
                 if best is None or length > best[1] or (length == best[1] and entry.role is None):

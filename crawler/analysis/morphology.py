@@ -71,6 +71,14 @@ def normalise_token(token: str) -> str:
     return token
 
 
+def spelling_key(word: str) -> str:
+    """A Latin name folded over the spellings of its transliteration: y and i, doubled i
+    (Kyslytsya = Kyslytsia, Serhiy = Serhii, Zelenskyy = Zelensky). Other words unchanged."""
+    if not word.isascii():
+        return word
+    return re.sub("i+", "i", word.replace("y", "i"))
+
+
 def tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in TOKEN.finditer(text)]
 

@@ -83,7 +83,7 @@ class SpeakerTracker:
         # 0. "источники в Кремле", "a US official": an unnamed source is nobody
         heads = [w for w in words if w not in SENTENCE_WORDS and not is_speech_word(w)]
         unnamed = CITING_SOURCES.search(text) or (heads and UNNAMED.match(heads[0]))
-        if unnamed and not (heads and heads[0] in self.gazetteer.names_first_words):
+        if unnamed and not (heads and self.gazetteer.names_a_first_word(heads[0])):
             return Mention("", text, offset, offset + len(text), "unnamed", False)
         # 1. a gazetteer person named in the window (the first one, the subject, unless another
         #    stands beside the speech verb), else a role held at the date, else a body ("МИД
