@@ -466,3 +466,21 @@ def test_indirect_speech_after_a_quotations_attribution_in_one_sentence() -> Non
     )
     kinds = [(c.kind, c.text(text)[:14]) for c in find_candidates(text)]
     assert kinds == [("direct", "Мы готовы к за"), ("indirect", "договоренность")]
+
+
+def test_about_this_closing_a_paragraph_points_to_all_of_it() -> None:
+    text = (
+        "Під час переговорів у Женеві сторони розглянули частину питань. Наступний етап — "
+        "винести рішення на розгляд президентів. Про це розповів голова делегації Рустем Умєров."
+    )
+    statement, _ = one(text)
+    assert statement.startswith("Під час переговорів") and statement.endswith("президентів.")
+
+
+def test_about_this_points_only_past_a_sentence_with_its_own_quotation() -> None:
+    text = (
+        "«Переговори були складними», — сказав Умєров. Наступний етап — винести рішення на "
+        "розгляд президентів. Про це розповів голова делегації."
+    )
+    statements = [c.text(text) for c in find_candidates(text)]
+    assert statements[-1].startswith("Наступний етап")

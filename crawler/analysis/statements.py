@@ -166,8 +166,9 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                     # utterance; the one the pointer names said it
                     said.speaker_start, said.speaker_end = window
                 elif previous is not None and not any(c0 <= previous[0] < c1 for c0, c1 in covered):
+                    start = _lead_in(text, p_start, previous[0], p_quotes, candidates)
                     candidates.append(
-                        Candidate("indirect", previous[0], previous[1], *window, recap, p_index)
+                        Candidate("indirect", start, previous[1], *window, recap, p_index)
                     )
     return candidates
 
@@ -187,6 +188,22 @@ def _in_heading(text: str, start: int, end: int) -> bool:
         return False  # the last line: a text cut short ends without a stop too
     line = text[line_start:line_end].strip()
     return 0 < len(line) <= HEADING_CHARS and not _LINE_END.search(line)
+
+
+def _lead_in(
+    text: str, p_start: int, start: int, quotes: list[tuple[int, int]], found: list[Candidate]
+) -> int:
+    """Where the words a pointer stands for begin: "A. B. Про це розповів X" gives X both
+    sentences of the paragraph when neither holds a quotation or a statement of its own; else
+    just the sentence before the pointer (``start``)."""
+    if start <= p_start or any(p_start <= c.start < start for c in found):
+        return start
+    before = sentences(text, p_start, start, quotes)
+    if not before or any(_in_heading(text, a, b) for a, b in before):
+        return start
+    if any(p_start <= q0 < start for q0, _ in quotes):
+        return start
+    return before[0][0]
 
 
 def _previous_sentence(
