@@ -97,6 +97,13 @@ def test_seed_reports_hold_no_boilerplate_and_right_offsets(seed_reports) -> Non
             "Mark Rutte",
             False,
         ),
+        (
+            "According to a State Department readout of the call, Rubio emphasized the chance "
+            "to work toward a durable resolution to the Russia-Ukraine war.",
+            "en",
+            "Marco Rubio",
+            True,
+        ),
     ],
 )
 def test_typical_sentences(

@@ -484,3 +484,12 @@ def test_about_this_points_only_past_a_sentence_with_its_own_quotation() -> None
     )
     statements = [c.text(text) for c in find_candidates(text)]
     assert statements[-1].startswith("Наступний етап")
+
+
+def test_the_person_named_after_according_to_a_document_speaks() -> None:
+    text = (
+        "According to the Kremlin's statement on the call, Putin told Trump that the talks "
+        "in Istanbul should go on."
+    )
+    statement, window = one(text)
+    assert window == "Putin" and statement.strip(" ,").startswith("the talks in Istanbul")

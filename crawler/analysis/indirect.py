@@ -43,6 +43,11 @@ def indirect_in_sentence(
         after = s_start + frame.end()
         comma = text.find(",", after, end)
         if comma != -1 and comma - after < 90:
+            subject = _speaker_after_document(text, after, comma, end)
+            if subject is not None:
+                # "According to a State Department readout, Rubio emphasized …": the document
+                # renders his words; he speaks them
+                return Candidate("indirect", subject[1], end, comma + 1, subject[0], recap, p_index)
             # the frame's words go with the speaker's window: after "по словам" the speaker
             # stands in the genitive ("помощника президента Юрия Ушакова"), and in "по его
             # словам" the pronoun names him
@@ -172,4 +177,28 @@ def indirect_in_sentence(
             recap,
             p_index,
         )
+    return None
+
+
+#: documents that render someone's words: "according to the readout / the Kremlin's statement"
+DOCUMENTS = re.compile(
+    r"\b(readout|statement|transcript|communiqu[eé]|release|заявлени\w*|сообщени\w*|"
+    r"стенограмм\w*|релиз\w*|заяв[аиіу]\w*|повідомленн\w*|стенограм\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _speaker_after_document(text: str, after: int, comma: int, end: int) -> tuple[int, int] | None:
+    """After "according to <a document>," a named subject with a speech verb: (the verb's
+    start, the statement's start), else None."""
+    if not DOCUMENTS.search(text[after:comma]):
+        return None
+    found = tokens(text[comma + 1 : end])
+    for index, (word, w0, w1) in enumerate(found[:5]):
+        if is_speech_word(word):
+            subject = [t for t, _, _ in found[:index]]
+            if index and all(t[:1].isupper() for t in subject):
+                clause = clause_after_complementizer(text, comma + 1, end)
+                return comma + 1 + w0, clause[1] if clause else comma + 1 + w1
+            return None
     return None
