@@ -43,11 +43,11 @@ def indirect_in_sentence(
         after = s_start + frame.end()
         comma = text.find(",", after, end)
         if comma != -1 and comma - after < 90:
-            subject = _speaker_after_document(text, after, comma, end)
-            if subject is not None:
+            named = _speaker_after_document(text, after, comma, end)
+            if named is not None:
                 # "According to a State Department readout, Rubio emphasized …": the document
                 # renders his words; he speaks them
-                return Candidate("indirect", subject[1], end, comma + 1, subject[0], recap, p_index)
+                return Candidate("indirect", named[1], end, comma + 1, named[0], recap, p_index)
             # the frame's words go with the speaker's window: after "по словам" the speaker
             # stands in the genitive ("помощника президента Юрия Ушакова"), and in "по его
             # словам" the pronoun names him
