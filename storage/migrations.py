@@ -349,3 +349,11 @@ def create_alert_recipients(db: Database) -> None:
         """
     )
     db.execute("ALTER TABLE alerts ADD COLUMN sends_in_doubt INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0008_reports_said_on")
+def add_report_said_on(db: Database) -> None:
+    """When a report's words were said as its attribution dates them ("on Monday", "19 грудня"),
+    with the words that date them; NULL where the text gives no date (DESIGN §2, said_at)."""
+    db.execute("ALTER TABLE reports ADD COLUMN said_on TEXT")
+    db.execute("ALTER TABLE reports ADD COLUMN said_evidence TEXT NOT NULL DEFAULT ''")

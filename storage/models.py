@@ -137,6 +137,9 @@ class Report:
     entities: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     stems: list[str] = field(default_factory=list)
+    # when the words were said, as the attribution dates them (ISO date), and those words
+    said_on: str | None = None
+    said_evidence: str = ""
     # the sentence encoder's vector (float16 bytes), when the encoder ran
     embedding: bytes | None = field(default=None, repr=False)
 

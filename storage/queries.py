@@ -244,8 +244,8 @@ def _insert_report(db: Database, article_id: int | None, position: int, report: 
         """
         INSERT INTO reports (article_id, position, speaker, speaker_as_written, speaker_resolution,
             kind, text, recap, about_peace_talks, topic_score, topic_concepts, topic_terms,
-            start, "end", claim, embedding)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            start, "end", claim, embedding, said_on, said_evidence)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             article_id,
@@ -264,6 +264,8 @@ def _insert_report(db: Database, article_id: int | None, position: int, report: 
             report.end,
             json.dumps(report.claim_json(), ensure_ascii=False),
             report.embedding,
+            report.said_on,
+            report.said_evidence,
         ],
     )
 

@@ -422,3 +422,22 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
 def test_who_speaks(analyzer: Analyzer, text: str, language: str, speakers: list[str]) -> None:
     reports = analyzer.analyze(text, language=language, published=date(2026, 2, 18))
     assert [r.speaker for r in reports] == speakers
+
+
+def test_words_the_attribution_dates_days_before_publication_are_a_recap(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Rubio said on Sunday that the peace talks in Istanbul would go on next week.\n\n"
+        "In a May 14 address, Pope Leo said the Vatican was ready to host peace talks between "
+        "Russia and Ukraine."
+    )
+    reports = analyzer.analyze(text, language="en", published=date(2025, 5, 20))
+    assert [(r.said_on, r.recap) for r in reports] == [
+        ("2025-05-18", True),
+        ("2025-05-14", True),
+    ]
+    fresh = analyzer.analyze(text.split("\n\n")[0], language="en", published=date(2025, 5, 19))
+    assert [(r.said_on, r.said_evidence, r.recap) for r in fresh] == [
+        ("2025-05-18", "Sunday", False)
+    ]

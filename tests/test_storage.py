@@ -6,7 +6,7 @@ import pytest
 
 from storage.db import StoreError, open_db, write_transaction
 from storage.migrations import migrations
-from storage.models import Article, Feed, Source, SourceRunStats
+from storage.models import Article, Feed, Report, Source, SourceRunStats
 from storage.queries import (
     MAX_PAGE_ATTEMPTS,
     finish_run,
@@ -58,6 +58,27 @@ def test_migrations_are_recorded_and_rerunning_them_changes_nothing(tmp_path: Pa
     assert {"sources", "articles", "articles_fts", "runs", "run_sources", "feed_state"} <= set(
         tables
     )
+
+
+def test_a_reports_said_on_and_its_evidence_are_stored(store) -> None:
+    report = Report(
+        speaker="Mark Rutte",
+        speaker_as_written="Марк Рютте",
+        kind="indirect",
+        text="поощрял бы каждую инициативу",
+        recap=False,
+        about_peace_talks=True,
+        topic_score=1.5,
+        topic_concepts=[],
+        topic_terms=[],
+        start=30,
+        end=58,
+        said_on="2026-02-10",
+        said_evidence="вчера",
+    )
+    save_article(store, ARTICLE, [report])
+    row = store.execute("SELECT said_on, said_evidence FROM reports").fetchone()
+    assert tuple(row) == ("2026-02-10", "вчера")
 
 
 def test_articles_are_unique_by_canonical_url(store) -> None:

@@ -14,6 +14,7 @@ from crawler.analysis.claims import claim_features
 from crawler.analysis.finding import Finding
 from crawler.analysis.gazetteer import Gazetteer
 from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
+from crawler.analysis.saidwhen import said_when
 from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, ROLE_HEADS, TITLE_WORDS, oblique
 from crawler.analysis.speakers import Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
@@ -25,6 +26,7 @@ CONTEXT_WEIGHT = 0.5
 TITLE_WEIGHT = 0.5
 ARTICLE_WEIGHT = 0.5
 ARTICLE_SHARE = 0.4
+BACKGROUND_DAYS = 1
 #: how many paragraphs back a pronoun looks for a subject before any person named
 NEAR_PARAGRAPHS = 2
 
@@ -47,6 +49,9 @@ class Analyzer:
     title_weight: float = TITLE_WEIGHT
     article_weight: float = ARTICLE_WEIGHT
     article_share: float = ARTICLE_SHARE
+    #: words the attribution dates more than this many days before publication are told as
+    #: background (a recap), whatever marker they carry
+    background_days: int = BACKGROUND_DAYS
 
     def analyze(
         self, text: str, *, language: str, published: date | None = None, title: str = ""
@@ -89,12 +94,18 @@ class Analyzer:
                 if bonus:
                     score.score = round(score.score + bonus, 3)
                     score.concepts.append("context")
+            when = said_when(_attribution(text, candidate), language, published)
+            recap = candidate.recap or (
+                when is not None
+                and published is not None
+                and (published - when.on).days > self.background_days
+            )
             report = Finding(
                 speaker=mention.name,
                 speaker_as_written=mention.as_written.strip(),
                 kind=candidate.kind,
                 text=statement,
-                recap=candidate.recap,
+                recap=recap,
                 about_peace_talks=self.lexicon.is_about_talks(score) and not elsewhere,
                 topic_score=score.score,
                 topic_concepts=score.concepts
@@ -108,6 +119,8 @@ class Analyzer:
                 ),
                 end=candidate.start + len(text[candidate.start : candidate.end].rstrip(" ,.:;\n")),
                 speaker_resolution=mention.kind,
+                said_on=when.on.isoformat() if when else None,
+                said_evidence=when.evidence if when else "",
             )
             claim = claim_features(
                 statement, language, self.gazetteer, published, speaker=mention.name
@@ -219,6 +232,18 @@ class Analyzer:
         tracker.recent = recent_speaker
         after = text[candidate.speaker_end : candidate.speaker_end + 60]
         return tracker.resolve(window, candidate.speaker_start, after)
+
+
+def _attribution(text: str, candidate: Candidate) -> str:
+    """The words that attribute a statement: its speaker's window and what stands between it
+    and the statement ("заявил в понедельник, что"), never the statement's own words."""
+    if candidate.speaker_start < 0:
+        return ""
+    if candidate.speaker_end <= candidate.start:
+        return text[candidate.speaker_start : candidate.start]
+    if candidate.speaker_start >= candidate.end:
+        return text[candidate.end : candidate.speaker_end]
+    return text[candidate.speaker_start : candidate.speaker_end]
 
 
 def _opens_sentence(text: str, start: int) -> bool:

@@ -28,6 +28,9 @@ class Finding:
     entities: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     stems: list[str] = field(default_factory=list)
+    #: when the words were said, as the attribution dates them (ISO date), and those words
+    said_on: str | None = None
+    said_evidence: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
