@@ -441,3 +441,22 @@ def test_words_the_attribution_dates_days_before_publication_are_a_recap(
     assert [(r.said_on, r.said_evidence, r.recap) for r in fresh] == [
         ("2025-05-18", "Sunday", False)
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The White House did not immediately respond to a request for comment on the peace talks.",
+        "Песков не подтвердил, что новый раунд переговоров пройдёт в Стамбуле.",
+        "Zelensky would announce that the peace talks in Geneva had ended without a deal.",
+    ],
+)
+def test_denied_or_supposed_speech_is_no_statement(analyzer: Analyzer, text: str) -> None:
+    language = "ru" if "Песков" in text else "en"
+    assert analyzer.analyze(text, language=language, published=date(2026, 2, 18)) == []
+
+
+def test_speech_said_again_and_again_is_a_statement(analyzer: Analyzer) -> None:
+    text = "Лавров не раз заявлял, что Москва готова к переговорам с Киевом."
+    reports = analyzer.analyze(text, language="ru", published=date(2026, 2, 18))
+    assert [r.speaker for r in reports] == ["Sergey Lavrov"]

@@ -15,6 +15,7 @@ from crawler.analysis.finding import Finding
 from crawler.analysis.gazetteer import Gazetteer
 from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
 from crawler.analysis.saidwhen import said_when
+from crawler.analysis.speech import negated
 from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, ROLE_HEADS, TITLE_WORDS, oblique
 from crawler.analysis.speakers import Mention, SpeakerTracker
 from crawler.analysis.statements import Candidate, find_candidates
@@ -79,6 +80,10 @@ class Analyzer:
             statement = text[candidate.start : candidate.end].strip(" ,.:;\n")
             if len(tokens(statement)) < MIN_STATEMENT_WORDS:
                 continue
+            # the verb of "X urged both sides to …" opens the statement itself
+            opening = text[candidate.start : candidate.start + 40].split()[:1]
+            if negated(" ".join([_attribution(text, candidate), *opening])):
+                continue  # "did not respond to a request for comment", "не подтвердили"
             mention = self._speaker(text, candidate, tracker, names, last, spans)
             if mention is None or not mention.name:
                 continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from crawler.analysis.morphology import normalise_token, word_forms
+from crawler.analysis.morphology import normalise_token, tokens, word_forms
 
 SPEECH_VERBS = {
     "ru": (
@@ -224,3 +224,25 @@ def reaction_forms() -> frozenset[str]:
 
 def is_reaction_word(word: str) -> bool:
     return normalise_token(word) in reaction_forms()
+
+
+#: Words that deny or suspend the speech verb right after them: "did not respond", "has not yet
+#: said", "would announce", "не подтвердили", "не заявляв". "Не раз", "не только" and
+#: "неоднократно" affirm it and are not among them.
+NEGATIONS = {"not", "n't", "never", "didn't", "hasn't", "haven't", "hadn't", "won't", "wouldn't"}
+NEGATIONS |= {"doesn't", "don't", "would", "could", "might", "will", "не", "ни", "ні", "ніколи"}
+NEGATIONS |= {"никогда"}
+_NOT_NEGATING = {"раз", "только", "лише", "тільки", "лишь", "once", "only"}
+
+
+def negated(attribution: str) -> bool:
+    """Whether the speech verb of ``attribution`` is denied or only supposed: a negation or a
+    modal within the two words before it ("did not immediately respond", "не подтвердили")."""
+    words = [normalise_token(w) for w, _, _ in tokens(attribution)]
+    for index, word in enumerate(words):
+        if not is_speech_word(word):
+            continue
+        before = words[max(0, index - 2) : index]
+        if any(w in NEGATIONS for w in before) and not any(w in _NOT_NEGATING for w in before):
+            return True
+    return False
