@@ -15,9 +15,9 @@ from crawler.analysis.finding import Finding
 from crawler.analysis.gazetteer import Gazetteer
 from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
 from crawler.analysis.saidwhen import said_when
-from crawler.analysis.speech import negated
 from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, ROLE_HEADS, TITLE_WORDS, oblique
 from crawler.analysis.speakers import Mention, SpeakerTracker
+from crawler.analysis.speech import negated
 from crawler.analysis.statements import Candidate, find_candidates
 from crawler.analysis.textspans import paragraphs, quote_spans
 from crawler.analysis.topics import Lexicon
