@@ -400,6 +400,18 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
             "en",
             ["Serhiy Kyslytsya"],
         ),
+        (
+            "A White House official said Witkoff would join the peace talks in Moscow.",
+            "en",
+            [],
+        ),
+        (
+            "Responding to the report, Anna Kelly, the deputy White House press secretary, "
+            'said: "The only role of the US '
+            'in the peace process is to bring both sides together."',
+            "en",
+            ["Anna Kelly"],
+        ),
     ],
     ids=[
         "he-is-the-subject-who-opened-a-sentence-not-one-named-in-apposition",
@@ -417,6 +429,8 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         "a-side-as-the-subject-of-a-speech-verb-is-its-government",
         "a-place-elsewhere-or-with-a-verb-of-bare-reaction-is-no-speaker",
         "a-name-spelled-in-another-transliteration-is-the-same-person",
+        "an-indefinite-official-is-unnamed",
+        "a-deputy-named-in-apposition-after-a-participle-is-not-the-holder-of-the-role",
     ],
 )
 def test_who_speaks(analyzer: Analyzer, text: str, language: str, speakers: list[str]) -> None:

@@ -292,12 +292,15 @@ def attribute_of_next(
     )
 
 
-def person_shaped(run: list[str], before: list[str], lang: str) -> bool:
+def person_shaped(
+    run: list[str], before: list[str], lang: str, apposition: list[str] | None = None
+) -> bool:
     """Whether capitalised words the gazetteer does not know have the shape of a person: in
     Cyrillic, morphology knows one of them as a first name, surname or patronymic and none as a
     place ("Абу-Даби", "Велика Британія", "Брюссель"); in Latin script, two words or more after
-    a title or role ("Deputy Foreign Minister Hamid Ghanbari") — never "New York", "By
-    Thursday", an outlet or a country."""
+    a title or role ("Deputy Foreign Minister Hamid Ghanbari") or with one in apposition ("Anna
+    Kelly, the deputy White House press secretary": ``apposition``, the words after the comma)
+    — never "New York", "By Thursday", an outlet or a country."""
     from crawler.analysis.morphology import analyzer
 
     if re.search("[А-Яа-яЁёІіЇїЄєҐґ]", " ".join(run)):
@@ -308,7 +311,8 @@ def person_shaped(run: list[str], before: list[str], lang: str) -> bool:
         ]
         named = any({"Name", "Surn", "Patr"} & t for t in tags)
         return named and not any("Geox" in t for t in tags)
-    return len(run) >= 2 and any(w in TITLE_WORDS or ROLE_HEADS.match(w) for w in before[-3:])
+    titled = before[-3:] + (apposition or [])[:6]
+    return len(run) >= 2 and any(w in TITLE_WORDS or ROLE_HEADS.match(w) for w in titled)
 
 
 def name_gender(name: str, lang: str) -> str:
@@ -482,3 +486,13 @@ CLAUSE_OPENERS = {
     "проте",
     "однак",
 }
+
+
+#: "A White House official said", "an EU diplomat told", "two US officials": an indefinite
+#: official or source is unnamed, whatever body he speaks for (DESIGN §2).
+INDEFINITE_SOURCE = re.compile(
+    r"^\W*(?:an?|one|two|three|four|several|other|some)\s+(?:[\w.'’-]+\s+){0,4}?"
+    r"(?:senior\s+|top\s+|former\s+)?(?:official|source|diplomat|aide|spokes\w+|"
+    r"representative|insider|negotiator|adviser|advisor)s?\b",
+    re.IGNORECASE,
+)

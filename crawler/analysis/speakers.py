@@ -17,6 +17,7 @@ from crawler.analysis.speaker_words import (
     CITING_SOURCES,
     CLAUSE_OPENERS,
     FRAME_POSSESSIVES,
+    INDEFINITE_SOURCE,
     MEDIA,
     OBLIQUE_PREPOSITIONS,
     PLACE_PREPOSITIONS,
@@ -82,7 +83,11 @@ class SpeakerTracker:
         self._following = [normalise_token(t) for t, _, _ in tokens(after)][:4]
         # 0. "источники в Кремле", "a US official": an unnamed source is nobody
         heads = [w for w in words if w not in SENTENCE_WORDS and not is_speech_word(w)]
-        unnamed = CITING_SOURCES.search(text) or (heads and UNNAMED.match(heads[0]))
+        unnamed = (
+            CITING_SOURCES.search(text)
+            or (heads and UNNAMED.match(heads[0]))
+            or (self.lang == "en" and INDEFINITE_SOURCE.match(text))
+        )
         if unnamed and not (heads and self.gazetteer.names_a_first_word(heads[0])):
             return Mention("", text, offset, offset + len(text), "unnamed", False)
         # 1. a gazetteer person named in the window (the first one, the subject, unless another
@@ -102,7 +107,12 @@ class SpeakerTracker:
                 i += 1
                 continue
             speaker, length, is_role = match
-            if (i > 0 and AIDE_HEADS.match(words[i - 1]) and self.lang in ("ru", "uk")) or (
+            deputy = i > 0 and (
+                (AIDE_HEADS.match(words[i - 1]) and self.lang in ("ru", "uk"))
+                # "Anna Kelly, the deputy White House press secretary": not the secretary
+                or (is_role and words[i - 1] in ("deputy", "assistant", "vice"))
+            )
+            if deputy or (
                 any(ROLE_HEADS.match(w) for w in words[max(0, i - 3) : i])
                 and (
                     (genitive(words[i], self.lang) and not source_frame)
@@ -176,6 +186,14 @@ class SpeakerTracker:
             lowered = normalise_token(token)
             acronym = len(token) > 1 and token.isupper()
             if (
+                index == 0
+                and lowered.isascii()
+                and lowered.endswith("ing")
+                and len(found) > 1
+                and found[1][0].islower()
+            ):
+                continue  # "Responding to the report, Anna Kelly said": a participle opens
+            if (
                 CAPITALISED.match(token)
                 and lowered not in SENTENCE_WORDS
                 and lowered not in MEDIA
@@ -223,7 +241,13 @@ class SpeakerTracker:
             run = []
         if run:
             first = next(k for k, (_, start, _) in enumerate(found) if start == run[0][1])
-            if not person_shaped([t for t, _, _ in run], words[:first] + titles, self.lang):
+            last = first + len(run)
+            # "Anna Kelly, the deputy …": a role in apposition, right after a comma
+            comma = last < len(found) and "," in text[found[last - 1][2] : found[last][1]]
+            apposition = words[last:] if comma else []
+            if not person_shaped(
+                [t for t, _, _ in run], words[:first] + titles, self.lang, apposition
+            ):
                 run = []
         # 3. a pronoun or a bare role refers to the last person named
         for index, word in enumerate(words):
