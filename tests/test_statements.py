@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.analysis.statements import Candidate, find_candidates
-from crawler.analysis.textspans import quote_spans
+from crawler.analysis.textspans import quote_spans, sentences
 
 
 def found(text: str) -> list[tuple[str, str, str, bool]]:
@@ -493,3 +493,8 @@ def test_the_person_named_after_according_to_a_document_speaks() -> None:
     )
     statement, window = one(text)
     assert window == "Putin" and statement.strip(" ,").startswith("the talks in Istanbul")
+
+
+def test_a_word_ending_like_an_abbreviation_still_ends_its_sentence() -> None:
+    text = "Гутерриш поговорил с Зеленским. В частности, они обсудили переговоры."
+    assert len(sentences(text, 0, len(text), [])) == 2

@@ -88,7 +88,7 @@ def sentences(
 
 
 _ABBREVIATIONS = re.compile(
-    r"(?:\b[A-ZА-ЯЁІЇЄҐ]|г|гг|им|ул|т\.е|т\.д|Mr|Mrs|Ms|Dr|St|U\.S|вул|ім|"
+    r"\b(?:[A-ZА-ЯЁІЇЄҐ]|г|гг|им|ул|т\.е|т\.д|Mr|Mrs|Ms|Dr|St|U\.S|вул|ім|"
     # months and titles in English copy: "said on Dec. 6 that", "Sen. Lindsey Graham"
     r"\bJan|\bFeb|\bMar|\bApr|\bAug|\bSept?|\bOct|\bNov|\bDec|\bGen|\bSen|\bRep|\bGov|\bLt|\bCol)\.$"
 )
