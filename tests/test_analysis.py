@@ -412,6 +412,14 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
             "en",
             ["Anna Kelly"],
         ),
+        (
+            "Генеральный секретарь ООН Антониу Гутерриш провел разговор с Зеленским. Политики "
+            "обсудили дипломатические усилия по завершению конфликта, рассказал представитель "
+            "главы организации Стефан Дюжаррик.\n\n"
+            "Генсек организации подтвердил поддержку немедленного прекращения огня.",
+            "ru",
+            ["Stéphane Dujarric", "António Guterres"],
+        ),
     ],
     ids=[
         "he-is-the-subject-who-opened-a-sentence-not-one-named-in-apposition",
@@ -431,6 +439,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         "a-name-spelled-in-another-transliteration-is-the-same-person",
         "an-indefinite-official-is-unnamed",
         "a-deputy-named-in-apposition-after-a-participle-is-not-the-holder-of-the-role",
+        "a-named-representative-speaks-and-a-bare-role-is-the-one-who-holds-it",
     ],
 )
 def test_who_speaks(analyzer: Analyzer, text: str, language: str, speakers: list[str]) -> None:

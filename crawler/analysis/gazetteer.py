@@ -164,6 +164,14 @@ class Gazetteer:
         """Whether a gazetteer name starts with ``word``."""
         return spelling_key(word) in self.names_first_words
 
+    def holds_role_headed_by(self, name: str, word: str, when: date | None) -> bool:
+        """Whether ``name`` holds, at ``when``, a role whose phrase opens with ``word`` (any
+        case form): "генсек" for Guterres, "речник" for Tykhyi."""
+        return any(
+            entry.role is not None and entry.speaker.name == name and entry.role.covers(when)
+            for entry in self._index.get(spelling_key(word), ())
+        )
+
     def surname_of(self, word: str) -> set[str]:
         """The people whose full name ends in ``word`` (any case form)."""
         return self._surnames.get(spelling_key(word), set())

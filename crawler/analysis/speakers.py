@@ -88,7 +88,11 @@ class SpeakerTracker:
             or (heads and UNNAMED.match(heads[0]))
             or (self.lang == "en" and INDEFINITE_SOURCE.match(text))
         )
-        if unnamed and not (heads and self.gazetteer.names_a_first_word(heads[0])):
+        if (
+            unnamed
+            and not (heads and self.gazetteer.names_a_first_word(heads[0]))
+            and not self._names_a_person(words)
+        ):
             return Mention("", text, offset, offset + len(text), "unnamed", False)
         # 1. a gazetteer person named in the window (the first one, the subject, unless another
         #    stands beside the speech verb), else a role held at the date, else a body ("МИД
@@ -327,6 +331,15 @@ class SpeakerTracker:
                 return full
         return None
 
+    def _names_a_person(self, words: list[str]) -> bool:
+        """Whether the window names a person the gazetteer knows ("представитель главы ООН
+        Стефан Дюжаррик" is Dujarric, not an unnamed representative)."""
+        for i in range(len(words)):
+            match = self.gazetteer.match_at(words, i, self.when)
+            if match is not None and match[0].kind == "person" and not match[2]:
+                return True
+        return False
+
     def _metonym_at(
         self, text: str, found: list[tuple[str, int, int]], words: list[str], i: int
     ) -> tuple[Speaker, int, bool] | None:
@@ -377,7 +390,15 @@ class SpeakerTracker:
         last = self.last_person if self.last_person and self.last_person.person else None
         wanted = PRONOUN_GENDER.get(word) or FRAME_POSSESSIVES.get(word)
         if wanted is None:
-            return last  # a bare role ("глава", "дипломат") is a person, never a body
+            # a bare role ("глава", "дипломат") is a person, never a body: the one named
+            # before who holds such a role ("Генсек" after Guterres and his spokesman), else
+            # the most likely
+            holders = [
+                m
+                for m in self.candidates
+                if m.person and self.gazetteer.holds_role_headed_by(m.name, word, self.when)
+            ]
+            return holders[0] if holders else last
         people = [m for m in self.candidates if m.person] or ([last] if last else [])
         for person in people:
             if self.gazetteer.gender(person.name, self.lang) in (wanted, ""):
