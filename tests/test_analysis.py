@@ -420,6 +420,14 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
             "ru",
             ["Stéphane Dujarric", "António Guterres"],
         ),
+        (
+            "Канцлер Німеччини Фрідріх Мерц зустрівся з президентом Франції Еммануелем "
+            "Макроном.\n\n"
+            "«Зустрічі між Зеленським і Путіним, очевидно, не буде, всупереч домовленості про "
+            "переговори», — зазначив німецький політик.",
+            "uk",
+            ["Friedrich Merz"],
+        ),
     ],
     ids=[
         "he-is-the-subject-who-opened-a-sentence-not-one-named-in-apposition",
@@ -440,6 +448,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         "an-indefinite-official-is-unnamed",
         "a-deputy-named-in-apposition-after-a-participle-is-not-the-holder-of-the-role",
         "a-named-representative-speaks-and-a-bare-role-is-the-one-who-holds-it",
+        "the-german-politician-is-the-german-named-before",
     ],
 )
 def test_who_speaks(analyzer: Analyzer, text: str, language: str, speakers: list[str]) -> None:

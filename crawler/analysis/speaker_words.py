@@ -48,7 +48,8 @@ ROLE_HEADS = re.compile(
     r"спецпосланець|посланець|"
     r"посланц|переговорщик|дипломат|chief|minister|president|"
     r"spokes|envoy|secretary|chancellor|premier|negotiator|diplomat|aide|adviser|advisor|head|"
-    r"leader|лидер|лідер|официальн|офіційн|заместител|заступник|замглав|замминистр|замміністр|deputy)",
+    r"leader|лидер|лідер|официальн|офіційн|заместител|заступник|замглав|замминистр|замміністр|deputy|"
+    r"политик|політик|politician)",
 )
 #: Heads that make the role or name after them someone else's ("радник голови ОП", "заступник
 #: глави ОПУ", "помощник Путина"): the one who speaks is the aide, not the principal.
@@ -496,3 +497,44 @@ INDEFINITE_SOURCE = re.compile(
     r"representative|insider|negotiator|adviser|advisor)s?\b",
     re.IGNORECASE,
 )
+
+
+#: Nationality adjectives (stems) and their country (ISO 3166 alpha-2, as in the gazetteer):
+#: "німецький політик", "the Russian leader" is someone from that country.
+_NATIONALITIES = {
+    "DE": ("немецк", "німецьк", "german"),
+    "US": ("американск", "американськ", "american"),
+    "RU": ("российск", "російськ", "russian"),
+    "UA": ("украинск", "українськ", "ukrainian"),
+    "FR": ("французск", "французьк", "french"),
+    "GB": ("британск", "британськ", "british"),
+    "TR": ("турецк", "турецьк", "turkish"),
+    "PL": ("польск", "польськ", "polish"),
+    "HU": ("венгерск", "угорськ", "hungarian"),
+    "CN": ("китайск", "китайськ", "chinese"),
+    "IT": ("итальянск", "італійськ", "italian"),
+    "FI": ("финск", "фінськ", "finnish"),
+    "SK": ("словацк", "словацьк", "slovak"),
+    "IN": ("индийск", "індійськ", "indian"),
+    "BY": ("белорусск", "білоруськ", "belarusian"),
+    "RS": ("сербск", "сербськ", "serbian"),
+    "CZ": ("чешск", "чеськ", "czech"),
+    "CA": ("канадск", "канадськ", "canadian"),
+    "BR": ("бразильск", "бразильськ", "brazilian"),
+    "IL": ("израильск", "ізраїльськ", "israeli"),
+    "EE": ("эстонск", "естонськ", "estonian"),
+    "NO": ("норвежск", "норвезьк", "norwegian"),
+    "SE": ("шведск", "шведськ", "swedish"),
+    "DK": ("датск", "данськ", "danish"),
+    "NL": ("нидерландск", "нідерландськ", "dutch"),
+    "ES": ("испанск", "іспанськ", "spanish"),
+}
+
+
+def nationality(word: str) -> str:
+    """The country a nationality adjective names ("німецький", "Russian"), else ""."""
+    word = word.lower()
+    for country, stems in _NATIONALITIES.items():
+        if word.startswith(stems) and (not word.isascii() or word in stems):
+            return country
+    return ""

@@ -34,6 +34,7 @@ from crawler.analysis.speaker_words import (
     genitive,
     group_or_unnamed,
     looks_like_name,
+    nationality,
     oblique,
     person_shaped,
     place_of_role,
@@ -265,7 +266,7 @@ class SpeakerTracker:
                     # "European leaders said", "офіційний представник США": a group, or an
                     # official of a country left unnamed — nobody (DESIGN §2)
                     return Mention("", text, offset, offset + len(text), "unnamed", False)
-                referent = self._referent(word)
+                referent = self._referent(word, words[index - 1] if index else "")
                 if possessive and (
                     referent is None or referent.name != getattr(self.recent, "name", None)
                 ):
@@ -383,7 +384,7 @@ class SpeakerTracker:
         match = self.gazetteer.match_at(words, i, self.when)
         return match is not None and match[0].kind == "person" and match[0] != other_than
 
-    def _referent(self, word: str) -> Mention | None:
+    def _referent(self, word: str, before: str = "") -> Mention | None:
         """Whom a pronoun or bare role stands for: the most likely person, unless a pronoun's
         gender rules them out ("она" is never Rubio); then the next likely who agrees, or
         nobody — a statement without a speaker is better than one with the wrong one."""
@@ -393,6 +394,12 @@ class SpeakerTracker:
             # a bare role ("глава", "дипломат") is a person, never a body: the one named
             # before who holds such a role ("Генсек" after Guterres and his spokesman), else
             # the most likely
+            country = nationality(before)
+            if country:
+                # "зазначив німецький політик", "the Russian leader": the person named before
+                # from that country, or nobody
+                people = [m for m in self.candidates if m.person] or ([last] if last else [])
+                return next((m for m in people if self._country(m.name) == country), None)
             holders = [
                 m
                 for m in self.candidates
@@ -404,6 +411,10 @@ class SpeakerTracker:
             if self.gazetteer.gender(person.name, self.lang) in (wanted, ""):
                 return person
         return None
+
+    def _country(self, name: str) -> str:
+        speaker = self.gazetteer.speakers.get(name)
+        return speaker.country if speaker else ""
 
     def _remember(self, mention: Mention) -> Mention:
         if mention.kind == "unknown" and " " in mention.name:
