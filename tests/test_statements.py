@@ -498,3 +498,21 @@ def test_the_person_named_after_according_to_a_document_speaks() -> None:
 def test_a_word_ending_like_an_abbreviation_still_ends_its_sentence() -> None:
     text = "Гутерриш поговорил с Зеленским. В частности, они обсудили переговоры."
     assert len(sentences(text, 0, len(text), [])) == 2
+
+
+def test_someone_who_made_the_statement_said_the_sentence_before() -> None:
+    text = (
+        "Russia has warned against expecting quick breakthroughs in the peace talks. Kremlin "
+        "spokesman Dmitry Peskov made the statement on Tuesday."
+    )
+    _, statement, speaker, _ = found(text)[0]
+    assert "Dmitry Peskov" in speaker and statement.startswith("against expecting")
+
+
+def test_a_website_reporting_is_no_speaker() -> None:
+    text = (
+        "Премьер-министр Индии Нарендра Моди призвал к скорейшему завершению войны на встрече "
+        "с Путиным, сообщает сайт президента РФ."
+    )
+    speaker = found(text)[0][2]
+    assert "сайт" not in speaker

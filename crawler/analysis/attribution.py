@@ -48,7 +48,9 @@ POINTER = re.compile(
     r"\b(об этом|о чем|о чём|про це|про що|this was (?:said|stated|announced) by|"
     # "Такое мнение выразила X", "Таку думку висловив X"
     r"так(?:ое|ую|ой|ий|у|е) (?:мнение|оценку|позицию|прогноз|думку|оцінку|позицію)|"
-    r"(?:said|announced|stated|declared|wrote) this|this is what)\b",
+    r"(?:said|announced|stated|declared|wrote) this|this is what|"
+    # "Kremlin spokesman Dmitry Peskov made the statement Tuesday"
+    r"made the (?:statement|remarks|comments?))\b",
     re.IGNORECASE,
 )
 #: the longest attribution after a comma: "заявил замглавы МИД России Сергей Рябков в интервью
@@ -270,4 +272,10 @@ def outlet_credit(window: str) -> bool:
     """ "сообщает «РИА Новости»", "передает ТАСС", "пише Sky News", "Reuters reported": a short
     clause in which an outlet reports ("told Suspilne" names whom a speaker told)."""
     words = [normalise_token(w) for w, _, _ in tokens(window)]
+    if 1 < len(words) <= 5 and is_speech_word(words[0]) and words[1] in SITES:
+        return True  # "сообщает сайт президента РФ": a website reports what the sentence says
     return 0 < len(words) <= 5 and words[0] not in ("told", "tells") and names_an_outlet(window)
+
+
+#: Websites and channels that publish what a sentence reports ("сообщает сайт президента РФ").
+SITES = {"сайт", "сайті", "портал", "website", "site"}

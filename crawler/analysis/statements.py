@@ -123,8 +123,16 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
                 # "Об этом заявил X, уточнив, что …": the sentence also points back to the one
                 # before ("…, сообщает корреспондент" is then only the outlet's credit)
             # "X announced this" holds its verb and names X before it
-            named_before = pointer is not None and is_speech_word(pointer.group(0).split()[0])
-            if pointer and any(is_speech_word(w) for w, _, _ in tokens(sentence)):
+            named_before = pointer is not None and (
+                is_speech_word(pointer.group(0).split()[0])
+                or pointer.group(0).lower().startswith("made")
+            )
+            made = (
+                pointer is not None
+                and named_before
+                and not is_speech_word(pointer.group(0).split()[0])
+            )
+            if pointer and (made or any(is_speech_word(w) for w, _, _ in tokens(sentence))):
                 previous = _previous_sentence(text, p_start, s_start, p_quotes)
                 if previous is None and p_index > 0 and not text[p_start:s_start].strip():
                     # a pointer opening a paragraph points to the paragraph before: a crawl
