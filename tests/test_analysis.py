@@ -492,3 +492,18 @@ def test_speech_said_again_and_again_is_a_statement(analyzer: Analyzer) -> None:
     text = "Лавров не раз заявлял, что Москва готова к переговорам с Киевом."
     reports = analyzer.analyze(text, language="ru", published=date(2026, 2, 18))
     assert [r.speaker for r in reports] == ["Sergey Lavrov"]
+
+
+def test_a_casualty_report_in_an_article_on_the_talks_is_not_about_them(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "The Kremlin says a summit can only follow progress at the negotiating table.\n\n"
+        "Zelensky accused Russia of targeting civilians in a missile strike on Sumy that "
+        "killed 34 people."
+    )
+    reports = analyzer.analyze(text, language="en", published=date(2025, 6, 3))
+    assert [(r.speaker, r.about_peace_talks) for r in reports][-1] == (
+        "Volodymyr Zelensky",
+        False,
+    )
