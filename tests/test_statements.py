@@ -516,3 +516,19 @@ def test_a_website_reporting_is_no_speaker() -> None:
     )
     speaker = found(text)[0][2]
     assert "сайт" not in speaker
+
+
+def test_a_recap_scene_without_speech_carries_to_the_next_sentence() -> None:
+    text = (
+        "Ранее Уиткофф и Кушнер встречались с Путиным в Кремле. Как заявил Юрий Ушаков, "
+        "диалог по урегулированию будет продолжен."
+    )
+    assert [c.recap for c in find_candidates(text)] == [True]
+
+
+def test_a_recap_with_speech_of_its_own_does_not_carry() -> None:
+    text = (
+        "Ранее Песков заявил, что переговоры продолжатся. Юрий Ушаков сказал, что диалог "
+        "по урегулированию будет продолжен."
+    )
+    assert [c.recap for c in find_candidates(text)] == [True, False]

@@ -76,11 +76,16 @@ def find_candidates(text: str, title: str = "") -> list[Candidate]:
             continue
         covered: list[tuple[int, int]] = []
         previous_direct: Candidate | None = None
+        recap_sentence = False
         for s_start, s_end in sentences(text, p_start, p_end, p_quotes):
             sentence = text[s_start:s_end]
             if _in_heading(text, s_start, s_end):
                 continue
-            recap = recap_rest or bool(RECAP_STRONG.match(sentence) or RECAP_WEAK.search(sentence))
+            marked = bool(RECAP_STRONG.match(sentence) or RECAP_WEAK.search(sentence))
+            recap = recap_rest or marked or recap_sentence
+            # "Ранее стороны встречались в Кремле. Как заявил Ушаков, …": a sentence that
+            # sets the scene in the past, with no speech of its own, carries it to the next
+            recap_sentence = marked and not _attributes(sentence)
             found = _direct_in_sentence(
                 text, s_start, s_end, p_end, p_quotes, p_index, recap, previous_direct
             )
@@ -196,6 +201,11 @@ def _in_heading(text: str, start: int, end: int) -> bool:
         return False  # the last line: a text cut short ends without a stop too
     line = text[line_start:line_end].strip()
     return 0 < len(line) <= HEADING_CHARS and not _LINE_END.search(line)
+
+
+def _attributes(sentence: str) -> bool:
+    """Whether a sentence holds speech of its own (a speech verb)."""
+    return any(is_speech_word(w) for w, _, _ in tokens(sentence))
 
 
 def _lead_in(
