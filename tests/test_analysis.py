@@ -481,10 +481,11 @@ def test_words_the_attribution_dates_days_before_publication_are_a_recap(
         "The White House did not immediately respond to a request for comment on the peace talks.",
         "Песков не подтвердил, что новый раунд переговоров пройдёт в Стамбуле.",
         "Zelensky would announce that the peace talks in Geneva had ended without a deal.",
+        "Строки переговоров лидеров в Кремле назвать не могут.",
     ],
 )
 def test_denied_or_supposed_speech_is_no_statement(analyzer: Analyzer, text: str) -> None:
-    language = "ru" if "Песков" in text else "en"
+    language = "en" if text.isascii() else "ru"
     assert analyzer.analyze(text, language=language, published=date(2026, 2, 18)) == []
 
 

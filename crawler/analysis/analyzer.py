@@ -81,7 +81,7 @@ class Analyzer:
             if len(tokens(statement)) < MIN_STATEMENT_WORDS:
                 continue
             # the verb of "X urged both sides to …" opens the statement itself
-            opening = text[candidate.start : candidate.start + 40].split()[:1]
+            opening = text[candidate.start : candidate.start + 40].split()[:2]
             if negated(" ".join([_attribution(text, candidate), *opening])):
                 continue  # "did not respond to a request for comment", "не подтвердили"
             mention = self._speaker(text, candidate, tracker, names, last, spans)

@@ -245,4 +245,6 @@ def negated(attribution: str) -> bool:
         before = words[max(0, index - 2) : index]
         if any(w in NEGATIONS for w in before) and not any(w in _NOT_NEGATING for w in before):
             return True
+        if word.endswith(("ть", "ти")) and words[index + 1 : index + 2] in (["не"], ["ні"]):
+            return True  # "Строків у Кремлі назвати не можуть": an infinitive no one can say
     return False
