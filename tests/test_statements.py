@@ -532,3 +532,11 @@ def test_a_recap_with_speech_of_its_own_does_not_carry() -> None:
         "по урегулированию будет продолжен."
     )
     assert [c.recap for c in find_candidates(text)] == [True, False]
+
+
+def test_a_programmes_title_in_quotation_marks_is_no_statement() -> None:
+    text = (
+        "Kirill Dmitriev told CNN on “The Lead with Jake Tapper” that the sides were close "
+        "to a diplomatic solution."
+    )
+    assert [c.kind for c in find_candidates(text)] == ["indirect"]

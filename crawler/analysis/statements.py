@@ -254,6 +254,8 @@ def _direct_in_sentence(
         content = text[q_start:q_end]
         if len(tokens(content)) < MIN_QUOTE_WORDS:
             continue
+        if _quoted_title(text, q_start, content):
+            continue  # 'told CNN on “The Lead with Jake Tapper” that …': a programme's title
         # a quotation inside an indirect clause ("заявил, что Украина «…»") is part of it;
         # the words of an earlier quotation in the sentence are not that clause
         head = text[head_start : q_start - 1]
@@ -281,6 +283,19 @@ def _direct_in_sentence(
             continue
         found.append(Candidate("direct", q_start, q_end, where[0], where[1], recap, p_index))
     return found
+
+
+#: words before a quoted title: 'on “The Lead with Jake Tapper”', 'in “The Economist”'
+TITLE_PREPOSITIONS = {"on", "in", "at", "to", "for", "by", "of"}
+
+
+def _quoted_title(text: str, q_start: int, content: str) -> bool:
+    """A title in quotation marks after a preposition: its words in headline case."""
+    before = tokens(text[max(0, q_start - 20) : q_start])
+    if not before or normalise_token(before[-1][0]) not in TITLE_PREPOSITIONS:
+        return False
+    words = [w for w, _, _ in tokens(content) if len(w) > 3]
+    return bool(words) and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _split_inside(text: str, q_start: int, q_end: int) -> tuple[int, int] | None:
