@@ -385,6 +385,12 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
             ["Ukrainian government"],
         ),
         (
+            "It comes after Ukraine said it had reached a common understanding with the White "
+            "House on a peace deal.",
+            "en",
+            ["Ukrainian government"],
+        ),
+        (
             "Російська сторона заявила, що переговори в Женеві проходять у напруженій атмосфері.",
             "uk",
             ["Russian government"],
@@ -442,6 +448,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         "an-english-attribution-closed-by-its-verb",
         "he-is-never-the-ministry-that-spoke-before",
         "a-capital-as-the-subject-of-a-speech-verb-is-its-government",
+        "a-country-opening-a-clause-after-a-conjunction-is-its-government",
         "a-side-as-the-subject-of-a-speech-verb-is-its-government",
         "a-place-elsewhere-or-with-a-verb-of-bare-reaction-is-no-speaker",
         "a-name-spelled-in-another-transliteration-is-the-same-person",

@@ -540,3 +540,17 @@ def test_a_programmes_title_in_quotation_marks_is_no_statement() -> None:
         "to a diplomatic solution."
     )
     assert [c.kind for c in find_candidates(text)] == ["indirect"]
+
+
+def test_a_passive_names_who_said_the_sentence_before() -> None:
+    text = (
+        "Steve Witkoff will visit the Kremlin next week for talks on ending the war. The visit "
+        "was confirmed by Putin's foreign policy adviser Yuri Ushakov on Wednesday."
+    )
+    _, statement, speaker, _ = found(text)[0]
+    assert "Yuri Ushakov" in speaker and statement.startswith("Steve Witkoff will visit")
+
+
+def test_english_add_with_an_object_is_no_speech() -> None:
+    text = "His reputation as a close ally of the Kremlin adds significance to the meeting."
+    assert find_candidates(text) == []

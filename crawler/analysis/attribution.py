@@ -45,7 +45,10 @@ FRAME = re.compile(
     re.IGNORECASE,
 )
 POINTER = re.compile(
-    r"\b(об этом|о чем|о чём|про це|про що|this was (?:said|stated|announced) by|"
+    r"\b(об этом|о чем|о чём|про це|про що|"
+    # "This was stated by X", "The visit was confirmed by X": the passive names who said it
+    r"(?:this|it|the \w+) (?:was|were|has been|had been) (?:\w+ )?(?:said|stated|announced|"
+    r"confirmed|reported|disclosed|revealed) by|"
     # "Такое мнение выразила X", "Таку думку висловив X"
     r"так(?:ое|ую|ой|ий|у|е) (?:мнение|оценку|позицию|прогноз|думку|оцінку|позицію)|"
     r"(?:said|announced|stated|declared|wrote) this|this is what|"

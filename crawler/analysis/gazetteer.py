@@ -67,6 +67,8 @@ class Gazetteer:
         #: the last word of a person's full name, in every case form -> those people
         #: ("orban" -> Viktor Orbán, Balázs Orbán; "store" -> Jonas Gahr Støre)
         self._surnames: dict[str, set[str]] = {}
+        #: each person's role phrases, word by word in every case form
+        self._role_words: dict[str, list[tuple[Role, tuple[frozenset[str], ...]]]] = {}
         #: first word of a metonym as written (nominative only) -> (speaker, its words)
         self._metonyms: dict[str, list[tuple[Speaker, tuple[str, ...]]]] = {}
         for speaker in speakers:
@@ -127,6 +129,8 @@ class Gazetteer:
             else:
                 forms.append(word_forms(word, lang, name=word[:1].isupper()))
         entry = _Entry(speaker, tuple(forms), role)
+        if role is not None:
+            self._role_words.setdefault(speaker.name, []).append((role, tuple(forms)))
         if role is None and speaker.kind == "person" and len(words) > 1:
             for form in forms[-1]:
                 self._surnames.setdefault(form, set()).add(speaker.name)
@@ -165,11 +169,12 @@ class Gazetteer:
         return spelling_key(word) in self.names_first_words
 
     def holds_role_headed_by(self, name: str, word: str, when: date | None) -> bool:
-        """Whether ``name`` holds, at ``when``, a role whose phrase opens with ``word`` (any
-        case form): "генсек" for Guterres, "речник" for Tykhyi."""
+        """Whether ``name`` holds, at ``when``, a role whose phrase has ``word`` (any case
+        form): "генсек" for Guterres, "речник" for Tykhyi, "minister" for Carney."""
+        key = spelling_key(word)
         return any(
-            entry.role is not None and entry.speaker.name == name and entry.role.covers(when)
-            for entry in self._index.get(spelling_key(word), ())
+            role.covers(when) and any(key in forms for forms in phrase)
+            for role, phrase in self._role_words.get(name, ())
         )
 
     def surname_of(self, word: str) -> set[str]:

@@ -158,6 +158,8 @@ def indirect_in_sentence(
             break
         if lowered in ("said", "says", "told", "сказал", "сказав", "сообщил", "повідомив"):
             break
+        if lowered in ("add", "adds", "added"):
+            break  # "… adds significance to the meeting": English "add" speaks only a clause
         if len(found) - index < 3:
             break
         if text[s_start + found[index - 1][2] : s_start + w0].strip(" ") not in ("",):
