@@ -515,3 +515,13 @@ def test_a_casualty_report_in_an_article_on_the_talks_is_not_about_them(
         "Volodymyr Zelensky",
         False,
     )
+
+
+def test_a_statement_named_by_a_noun_is_its_speakers_and_background(analyzer: Analyzer) -> None:
+    text = (
+        "Самолет российской делегации приземлился в Женеве.\n\n"
+        "Этому предшествовало заявление президента США Дональда Трампа о том, что Украине "
+        "следует быть сговорчивой на переговорах."
+    )
+    reports = analyzer.analyze(text, language="ru", published=date(2026, 2, 17))
+    assert [(r.speaker, r.recap) for r in reports] == [("Donald Trump", True)]

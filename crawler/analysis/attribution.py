@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from crawler.analysis.morphology import analyzer, normalise_token, tokens
-from crawler.analysis.speaker_words import MEDIA
+from crawler.analysis.speaker_words import MEDIA, SPEECH_NOUNS
 from crawler.analysis.speech import is_speech_word
 
 COMPLEMENTIZERS = {"что", "чтобы", "що", "щоб", "that"}
@@ -208,6 +208,14 @@ def clause_after_complementizer(text: str, start: int, end: int) -> tuple[int, i
     for index, word in enumerate(words[:-1]):
         if word.startswith(("заяв", "высказ", "вислов")) and words[index + 1] in ("о", "об", "про"):
             return start + found[index][1], start + found[index + 1][1], end
+    # 4. "заявление президента Трампа о том, что …", "заява Путіна про те, що …": a speech
+    #    noun, whose speaker follows it in the genitive
+    for index, word in enumerate(words):
+        if word not in ("что", "що"):
+            continue
+        for back in range(index - 1, max(-1, index - 9), -1):
+            if words[back] in SPEECH_NOUNS:
+                return start + found[back][1], start + found[index][2], end
     return None
 
 

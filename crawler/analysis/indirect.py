@@ -22,6 +22,7 @@ from crawler.analysis.attribution import (
 )
 from crawler.analysis.candidate import Candidate
 from crawler.analysis.morphology import normalise_token, tokens
+from crawler.analysis.speaker_words import SPEECH_NOUNS
 from crawler.analysis.speech import OPINION_WORDS, is_speech_word
 
 
@@ -72,6 +73,11 @@ def indirect_in_sentence(
         if c_end - c_start < 12:
             return None
         speaker_window = (s_start, verb) if verb - s_start > 1 else (verb, c_start)
+        if normalise_token(text[verb : verb + 20].split()[0]) in SPEECH_NOUNS:
+            # "заявление Трампа о том, что …": a statement named by a noun was made before the
+            # news the article tells; it is background
+            speaker_window = (verb, c_start)
+            recap = True
         window_text = text[speaker_window[0] : speaker_window[1]]
         if not tokens(window_text):
             # "Заявил, что …" with the speaker after the verb ("заявил глава МИД, что")

@@ -365,6 +365,24 @@ SOURCE_FRAME_WORDS = {
     "посте",
     "дописі",
 }
+#: Nouns of speech whose speaker stands after them in the genitive ("заявление Путина о том,
+#: что …"); opening a window, read as a source frame (``SOURCE_FRAME_WORDS``).
+SPEECH_NOUNS = {
+    "заявление",
+    "заявления",
+    "заявлению",
+    "заява",
+    "заяву",
+    "заяви",
+    "слова",
+    "словах",
+    "призыв",
+    "заклик",
+    "предложение",
+    "пропозицію",
+    "пропозиція",
+}
+
 _OBLIQUE_CASES = {"gent", "gen2", "datv", "accs", "ablt", "loct", "loc2"}
 
 

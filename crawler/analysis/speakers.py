@@ -27,6 +27,7 @@ from crawler.analysis.speaker_words import (
     ROLE_HEADS,
     SENTENCE_WORDS,
     SOURCE_FRAME_WORDS,
+    SPEECH_NOUNS,
     TITLE_WORDS,
     UNNAMED,
     VERB_GAP,
@@ -101,7 +102,7 @@ class SpeakerTracker:
         #    a name in an oblique case when a pronoun can be the subject
         best: tuple[int, Speaker, int, bool] | None = None
         best_rank = best_score = -1
-        source_frame = any(w in SOURCE_FRAME_WORDS for w in words)
+        source_frame = any(w in SOURCE_FRAME_WORDS for w in words) or words[0] in SPEECH_NOUNS
         principals: set[int] = set()  # words naming whose aide the speaker is
         i = 0
         while i < len(words):
