@@ -434,6 +434,12 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
             "uk",
             ["Friedrich Merz"],
         ),
+        (
+            "Вадефуль, зазначили у МЗС КНР, висловив сподівання, що Китай сприятиме "
+            "припиненню вогню та мирним переговорам.",
+            "uk",
+            ["Johann Wadephul"],
+        ),
     ],
     ids=[
         "he-is-the-subject-who-opened-a-sentence-not-one-named-in-apposition",
@@ -456,6 +462,7 @@ def test_a_damage_report_in_an_article_on_the_talks_is_not_about_them(
         "a-deputy-named-in-apposition-after-a-participle-is-not-the-holder-of-the-role",
         "a-named-representative-speaks-and-a-bare-role-is-the-one-who-holds-it",
         "the-german-politician-is-the-german-named-before",
+        "a-name-as-the-gazetteer-writes-it-is-nominative-whatever-morphology-guesses",
     ],
 )
 def test_who_speaks(analyzer: Analyzer, text: str, language: str, speakers: list[str]) -> None:

@@ -71,6 +71,8 @@ class Gazetteer:
         self._role_words: dict[str, list[tuple[Role, tuple[frozenset[str], ...]]]] = {}
         #: first word of a metonym as written (nominative only) -> (speaker, its words)
         self._metonyms: dict[str, list[tuple[Speaker, tuple[str, ...]]]] = {}
+        #: every word of a person's name as the gazetteer writes it, in the nominative
+        self.nominatives: set[str] = set()
         for speaker in speakers:
             for phrases in speaker.metonyms.values():
                 for phrase in phrases:
@@ -81,6 +83,10 @@ class Gazetteer:
             for lang, aliases in speaker.aliases.items():
                 for alias in aliases:
                     self._add(speaker, alias, lang, pinned, None)
+                    if speaker.kind == "person":
+                        self.nominatives.update(
+                            normalise_token(t) for t, _, _ in tokens(alias) if t[:1].isupper()
+                        )
             for role in speaker.roles:
                 for lang, phrases in role.phrases.items():
                     for phrase in phrases:

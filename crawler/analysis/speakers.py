@@ -144,7 +144,11 @@ class SpeakerTracker:
                 continue
             in_oblique = (
                 (i > 0 and words[i - 1] in OBLIQUE_PREPOSITIONS)
-                or (not source_frame and oblique(words[i], self.lang))
+                or (
+                    not source_frame
+                    and words[i] not in self.gazetteer.nominatives  # "Вадефуль" as written
+                    and oblique(words[i], self.lang)
+                )
                 # "Witkoff's visit", "Vance’s remarks": a possessor, not the subject
                 or (self.lang == "en" and last_token.lower().endswith(("'s", "’s")))
             )
