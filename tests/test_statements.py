@@ -554,3 +554,13 @@ def test_a_passive_names_who_said_the_sentence_before() -> None:
 def test_english_add_with_an_object_is_no_speech() -> None:
     text = "His reputation as a close ally of the Kremlin adds significance to the meeting."
     assert find_candidates(text) == []
+
+
+def test_a_quotation_inside_an_english_clause_without_that_is_part_of_it() -> None:
+    text = (
+        "Trump said a breakthrough to end the war was “getting a lot closer,” adding that there "
+        "were “one or two tough” issues left."
+    )
+    (candidate,) = find_candidates(text)
+    assert candidate.kind == "indirect"
+    assert text[candidate.speaker_start : candidate.speaker_end].startswith("Trump said")

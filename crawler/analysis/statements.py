@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 from crawler.analysis.attribution import (
+    BARE_CLAUSE_VERBS,
     COMPLEMENTIZERS,
     POINTER,
     attribution_after,
@@ -260,9 +261,10 @@ def _direct_in_sentence(
         # the words of an earlier quotation in the sentence are not that clause
         head = text[head_start : q_start - 1]
         head_start = q_end + 1
-        if any(normalise_token(w) in COMPLEMENTIZERS for w, _, _ in tokens(head)) and any(
-            is_speech_word(w) for w, _, _ in tokens(head)
-        ):
+        if (
+            any(normalise_token(w) in COMPLEMENTIZERS for w, _, _ in tokens(head))
+            and any(is_speech_word(w) for w, _, _ in tokens(head))
+        ) or _bare_clause_before(head):
             if found:
                 continue
             return []
@@ -283,6 +285,15 @@ def _direct_in_sentence(
             continue
         found.append(Candidate("direct", q_start, q_end, where[0], where[1], recap, p_index))
     return found
+
+
+def _bare_clause_before(head: str) -> bool:
+    """'Trump said a breakthrough was “getting a lot closer”': an English clause without
+    "that" runs from its verb into the quotation, which is part of it."""
+    if head.rstrip().endswith((":", ",")):
+        return False
+    words = [normalise_token(w) for w, _, _ in tokens(head)]
+    return any(w in BARE_CLAUSE_VERBS and len(words) - k > 2 for k, w in enumerate(words))
 
 
 #: words before a quoted title: 'on “The Lead with Jake Tapper”', 'in “The Economist”'
