@@ -391,6 +391,8 @@ def test_the_last_line_of_a_text_cut_short_still_counts() -> None:
         "Earlier, Macron said that France had resumed technical contacts with Russia.",
         "Как сообщал УНИАН, Макрон заявил, что Франция возобновила контакты с Россией.",
         "Также сообщалось, что Бут заявил, что стороны оперативно реагируют на предложения.",
+        "Putin has repeatedly said he is ready to talk peace on his own terms.",
+        "Зеленський неодноразово заявляв, що територіальна цілісність не є предметом торгу.",
     ],
 )
 def test_recap_markers_set_recap(text: str) -> None:

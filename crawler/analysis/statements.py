@@ -52,6 +52,8 @@ RECAP_STRONG = re.compile(
 )
 RECAP_WEAK = re.compile(
     r"\b(ранее|раньше|раніше|прежде|earlier|previously|last (?:week|month|year)|"
+    # "has repeatedly said", "неоднократно заявлял": a position held, not news
+    r"repeatedly|неоднократно|неодноразово|не раз|не одного разу|"
     # "Также сообщалось, что …", "Як повідомлялося, …": what was reported before
     r"сообщалось|повідомлялося|повідомлялось|it was reported|"
     r"had (?:said|stated|told|warned|argued|called|insisted|suggested))\b",
