@@ -166,6 +166,8 @@ NUMBERS: dict[str, dict[str, Number]] = {
         "window_hours": _positive(10 * 366 * 24),
         "recap_window_days": _positive(10 * 366),
         "match_threshold": Number(0, 1),
+        "background_after_days": Number(0, 10 * 366),
+        "occasion_hours": Number(0, 31 * 24),
     },
     "alerts": {
         "max_attempts": _count(1, 10_000),

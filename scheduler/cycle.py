@@ -191,4 +191,6 @@ def diff_params(config: Config) -> DiffParams:
         threshold=config.diff.match_threshold,
         use_embeddings=config.diff.encoder,
         channels=config.alerts.channels,
+        background_after_days=config.diff.background_after_days,
+        occasion_hours=config.diff.occasion_hours,
     )

@@ -108,6 +108,8 @@ class DiffSettings:
     recap_window_days: float = 400
     match_threshold: float = 0.5
     encoder: bool = True
+    background_after_days: float = 3
+    occasion_hours: float = 20
 
 
 class Secret:

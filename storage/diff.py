@@ -23,6 +23,7 @@ from sqlite_utils import Database
 
 from storage.db import write_transaction
 from storage.match_score import THRESHOLD, Claim, Match, Pair, choose, parse_time
+from storage.occasion import OccasionKey, is_background, occasion_key, said_at, same_occasion
 from storage.queries import utc_now
 
 #: Statements compared at most on each side of a report's time (nearest first); a recap looks
@@ -44,6 +45,10 @@ class DiffParams:
     threshold: float = THRESHOLD
     use_embeddings: bool = True
     channels: tuple[str, ...] = ()
+    #: words said more than this many days before their first report are background (§2)
+    background_after_days: float = 3
+    #: reports of one speaker on one subject said at most this far apart are one occasion
+    occasion_hours: float = 20
 
 
 @dataclass
@@ -68,7 +73,7 @@ class DiffOutcome:
 _REPORT_COLUMNS = """
     r.id, r.article_id, r.position, r.speaker, r.speaker_as_written, r.kind, r.text, r.recap,
     r.about_peace_talks, r.topic_score, r.topic_concepts, r.topic_terms, r.claim, r.embedding,
-    a.language, a.source_id, a.url, a.title, a.published_at, a.fetched_at
+    r.said_on, a.language, a.source_id, a.url, a.title, a.published_at, a.fetched_at
 """
 
 
@@ -109,8 +114,10 @@ def decide_pending(db: Database, params: DiffParams, run_id: int | None = None) 
                 "WHERE r.article_id = ? AND r.statement_id IS NULL ORDER BY r.position",
                 [article_id],
             )
+            occasions: dict[OccasionKey, int] = {}
             for report in reports:
-                decide_report(db, report, params, run_id, outcome, cache)
+                report["said_at"] = said_at(report)
+                decide_report(db, report, params, run_id, outcome, cache, occasions)
     return outcome
 
 
@@ -120,21 +127,22 @@ def _candidates(db: Database, report: dict[str, Any], params: DiffParams) -> lis
     Two range reads of the ``(speaker, said_at)`` index, each stopping after ``limit`` rows:
     the cost of a decision does not grow with the store, nor with how often a speaker talks.
     """
-    when = parse_time(report["published_at"])
+    said = report.get("said_at") or report["published_at"]
+    when = parse_time(said)
     after = timedelta(hours=params.window_hours)
     before = timedelta(days=params.recap_window_days) if report["recap"] else after
     limit = MAX_CANDIDATES_RECAP if report["recap"] else MAX_CANDIDATES_EACH_SIDE
     earlier = _rows(
         db,
-        "SELECT id, said_at FROM statements WHERE speaker = ? AND said_at BETWEEN ? AND ? "
-        "ORDER BY said_at DESC, id DESC LIMIT ?",
-        [report["speaker"], _iso(when - before), report["published_at"], limit],
+        "SELECT id, said_at, about_peace_talks, background FROM statements "
+        "WHERE speaker = ? AND said_at BETWEEN ? AND ? ORDER BY said_at DESC, id DESC LIMIT ?",
+        [report["speaker"], _iso(when - before), said, limit],
     )
     later = _rows(
         db,
-        "SELECT id, said_at FROM statements WHERE speaker = ? AND said_at > ? AND said_at <= ? "
-        "ORDER BY said_at, id LIMIT ?",
-        [report["speaker"], report["published_at"], _iso(when + after), MAX_CANDIDATES_EACH_SIDE],
+        "SELECT id, said_at, about_peace_talks, background FROM statements "
+        "WHERE speaker = ? AND said_at > ? AND said_at <= ? ORDER BY said_at, id LIMIT ?",
+        [report["speaker"], said, _iso(when + after), MAX_CANDIDATES_EACH_SIDE],
     )
     return earlier[::-1] + later
 
@@ -179,6 +187,7 @@ def best_match(
 ) -> tuple[int | None, Match | None, dict[str, Any]]:
     """The statement this report most likely renders, with the evidence, or None."""
     candidates = _candidates(db, report, params)
+    report["_candidates"] = candidates
     claim = Claim.from_row(report, params.use_embeddings)
     per_statement: dict[int, int] = {}
     pairs: list[Pair] = []
@@ -198,11 +207,30 @@ def decide_report(
     run_id: int | None,
     outcome: DiffOutcome,
     cache: dict[int, Claim] | None = None,
+    occasions: dict[OccasionKey, int] | None = None,
 ) -> int:
-    statement_id, match, info = best_match(db, report, params, cache)
-    if statement_id is None or match is None:
-        statement_id = _create_statement(db, report, run_id)
-        reason = {"decision": "new", **info}
+    report.setdefault("said_at", said_at(report))
+    key = occasion_key(report)
+    statement_id: int | None
+    match: Match | None = None
+    if occasions is not None and key in occasions:
+        # the same speaker's other sentences in this article on this subject and day render
+        # the same remarks: one statement (DESIGN §2)
+        statement_id = occasions[key]
+        info: dict[str, Any] = {"occasion": "same article"}
+    else:
+        statement_id, match, info = best_match(db, report, params, cache)
+        if match is None and not report["recap"]:
+            statement_id = same_occasion(
+                report, report.get("_candidates", []), params.occasion_hours
+            )
+            if statement_id is not None:
+                info = {**info, "occasion": "same speaker, subject and day"}
+    report.pop("_candidates", None)
+    if statement_id is None:
+        background = is_background(report, params.background_after_days)
+        statement_id = _create_statement(db, report, run_id, background)
+        reason = {"decision": "new", **info, **({"background": True} if background else {})}
         outcome.statements_new += 1
         outcome.new_statement_ids.append(statement_id)
         source = report["source_id"]
@@ -210,7 +238,12 @@ def decide_report(
             outcome.statements_new_by_source.get(source, 0) + 1
         )
         score = None
-        if report["about_peace_talks"]:
+        if report["about_peace_talks"] and not background:
+            outcome.alerts_queued += _queue_alerts(db, statement_id, params.channels, run_id)
+    elif match is None:
+        reason = {"decision": "joined", "statement": statement_id, **info}
+        score = None
+        if _join_statement(db, statement_id, report):
             outcome.alerts_queued += _queue_alerts(db, statement_id, params.channels, run_id)
     else:
         reason = {
@@ -229,6 +262,8 @@ def decide_report(
         "UPDATE reports SET statement_id = ?, match_score = ?, match_reason = ? WHERE id = ?",
         [statement_id, score, json.dumps(reason, ensure_ascii=False), report["id"]],
     )
+    if occasions is not None:
+        occasions.setdefault(key, statement_id)
     outcome.reports_decided += 1
     return statement_id
 
@@ -238,7 +273,9 @@ def _rank(report: dict[str, Any]) -> tuple[int, int, str]:
     return (int(report["recap"]), int(report["kind"] != "direct"), report["published_at"])
 
 
-def _create_statement(db: Database, report: dict[str, Any], run_id: int | None) -> int:
+def _create_statement(
+    db: Database, report: dict[str, Any], run_id: int | None, background: bool = False
+) -> int:
     now = utc_now()
     features = json.loads(report["claim"] or "{}")
     cursor = db.execute(
@@ -247,8 +284,8 @@ def _create_statement(db: Database, report: dict[str, Any], run_id: int | None) 
             first_seen_at, lead_report_id, first_article_id, first_outlet, first_url, title,
             outlets, outlet_count, report_count, languages, renderings, about_peace_talks,
             first_seen_via_recap, topic_score, topic_concepts, topic_terms, features,
-            created_run_id, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)
+            created_run_id, updated_at, background)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             report["speaker"],
@@ -256,7 +293,7 @@ def _create_statement(db: Database, report: dict[str, Any], run_id: int | None) 
             report["text"],
             report["language"],
             report["kind"],
-            report["published_at"],
+            report.get("said_at") or report["published_at"],
             report["fetched_at"],
             report["id"],
             report["article_id"],
@@ -273,6 +310,7 @@ def _create_statement(db: Database, report: dict[str, Any], run_id: int | None) 
             json.dumps(features, ensure_ascii=False),
             run_id,
             now,
+            int(background),
         ],
     )
     statement_id = cursor.lastrowid
@@ -316,9 +354,10 @@ def _join_statement(db: Database, statement_id: int, report: dict[str, Any]) -> 
         features[key] = sorted(set(features.get(key, [])) | set(values))
     updates["features"] = json.dumps(features, ensure_ascii=False)
     lead_is_recap = bool(first and first[0]["recap"])
-    if not report["recap"] and (lead_is_recap or report["published_at"] < row["said_at"]):
+    said = report.get("said_at") or report["published_at"]
+    if not report["recap"] and (lead_is_recap or said < row["said_at"]):
         updates.update(
-            said_at=report["published_at"],
+            said_at=said,
             first_outlet=report["source_id"],
             first_url=report["url"],
             first_article_id=report["article_id"],
@@ -334,7 +373,10 @@ def _join_statement(db: Database, statement_id: int, report: dict[str, Any]) -> 
         )
     # a recap never makes a known statement alert (DESIGN §1): only a fresh report upgrades it
     became_peace = (
-        bool(report["about_peace_talks"]) and not report["recap"] and not row["about_peace_talks"]
+        bool(report["about_peace_talks"])
+        and not report["recap"]
+        and not row["about_peace_talks"]
+        and not row["background"]
     )
     if became_peace:
         updates["about_peace_talks"] = 1

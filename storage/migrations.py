@@ -357,3 +357,13 @@ def add_report_said_on(db: Database) -> None:
     with the words that date them; NULL where the text gives no date (DESIGN §2, said_at)."""
     db.execute("ALTER TABLE reports ADD COLUMN said_on TEXT")
     db.execute("ALTER TABLE reports ADD COLUMN said_evidence TEXT NOT NULL DEFAULT ''")
+
+
+@migrations(name="0009_statements_background")
+def add_statement_background(db: Database) -> None:
+    """A background statement (DESIGN §2): first met only in recap sentences, or said well
+    before its first report. Stored and shown, never alerted. Statements an older store first
+    saw through a recap become background; alerts already sent stay as they are and are never
+    sent again."""
+    db.execute("ALTER TABLE statements ADD COLUMN background INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE statements SET background = 1 WHERE first_seen_via_recap = 1")

@@ -144,14 +144,51 @@ def test_a_recap_of_a_known_statement_joins_it_without_an_alert(db, store) -> No
     assert recap == (1, statements(db)[0]["id"])
 
 
-def test_a_recap_of_an_unknown_statement_creates_it_marked_as_seen_through_a_recap(
-    db, store
-) -> None:
+def test_a_recap_of_an_unknown_statement_is_a_background_statement_never_alerted(db, store) -> None:
     store("other-ru", "2026-03-20T09:00:00+00:00", RUTTE_RECAP_RU)
     decide_pending(db, PARAMS)
     (statement,) = statements(db)
-    assert statement["first_seen_via_recap"] == 1
-    assert len(alerts(db)) == 2
+    assert statement["first_seen_via_recap"] == 1 and statement["background"] == 1
+    assert alerts(db) == []
+
+
+def test_words_said_days_before_their_first_report_are_background(db, store) -> None:
+    store(
+        "outlet-en",
+        "2026-02-20T09:00:00+00:00",
+        "In a February 11 address, NATO Secretary General Mark Rutte said he would encourage "
+        "any initiative that helps end the war sooner and start peace negotiations.",
+    )
+    decide_pending(db, PARAMS)
+    (statement,) = statements(db)
+    assert statement["background"] == 1 and statement["said_at"].startswith("2026-02-11")
+    assert alerts(db) == []
+
+
+def test_one_speakers_sentences_on_one_occasion_in_one_article_are_one_statement(db, store) -> None:
+    store(
+        "outlet-ru",
+        "2026-02-11T12:00:00+00:00",
+        RUTTE_RU + "\n\nОн также отметил, что переговоры о прекращении огня должны вести "
+        "Украина и Россия, а союзники поддержат любое мирное соглашение.",
+    )
+    outcome = decide_pending(db, PARAMS)
+    assert outcome.statements_new == 1 and outcome.alerts_queued == 2
+    assert statements(db)[0]["report_count"] == 2
+
+
+def test_one_speakers_other_remarks_that_day_reported_elsewhere_join_the_occasion(
+    db, store
+) -> None:
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    store(
+        "outlet-en",
+        "2026-02-11T15:00:00+00:00",
+        "Mark Rutte said the ceasefire talks were a matter for Ukraine and Russia, and that the "
+        "allies would back any peace deal they reach.",
+    )
+    outcome = decide_pending(db, PARAMS)
+    assert outcome.statements_new == 1 and len(alerts(db)) == 2
 
 
 def test_the_same_speaker_on_another_subject_is_another_statement(db, store) -> None:

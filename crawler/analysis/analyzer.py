@@ -14,7 +14,7 @@ from crawler.analysis.claims import claim_features
 from crawler.analysis.finding import Finding
 from crawler.analysis.gazetteer import Gazetteer
 from crawler.analysis.morphology import fix_homoglyphs, normalise_token, tokens
-from crawler.analysis.saidwhen import said_when
+from crawler.analysis.saidwhen import SaidWhen, said_when
 from crawler.analysis.speaker_words import OBLIQUE_PREPOSITIONS, ROLE_HEADS, TITLE_WORDS, oblique
 from crawler.analysis.speakers import Mention, SpeakerTracker
 from crawler.analysis.speech import negated
@@ -100,6 +100,8 @@ class Analyzer:
                     score.score = round(score.score + bonus, 3)
                     score.concepts.append("context")
             when = said_when(_attribution(text, candidate), language, published)
+            if when is None and candidate.paragraph < len(spans):
+                when = self._scene_day(text, candidate, spans, language, published)
             recap = candidate.recap or (
                 when is not None
                 and published is not None
@@ -138,6 +140,26 @@ class Analyzer:
             if mention.person:
                 tracker.last_person = mention
         return reports
+
+    def _scene_day(
+        self,
+        text: str,
+        candidate: Candidate,
+        spans: list[tuple[int, int]],
+        language: str,
+        published: date | None,
+    ) -> SaidWhen | None:
+        """ "23 ноября делегации обсуждали план в Женеве. Рубио назвал ту встречу …": the day
+        the paragraph set just before the words dates them, when it is long past."""
+        before = candidate.start
+        if 0 <= candidate.speaker_start < before:
+            before = candidate.speaker_start
+        scene = said_when(
+            text[spans[candidate.paragraph][0] : before], language, published, last=True
+        )
+        if scene is None or published is None:
+            return None
+        return scene if (published - scene.on).days > self.background_days else None
 
     def _named_people(self, text: str, tracker: SpeakerTracker) -> list[tuple[int, Mention, int]]:
         """Every person the gazetteer knows, by position, for pronouns outside statements, and

@@ -63,14 +63,18 @@ def _pattern(lang: str) -> re.Pattern[str]:
     )
 
 
-def said_when(window: str, lang: str, published: date | None) -> SaidWhen | None:
-    """The date the attribution ``window`` gives for the words, or None when it gives none
-    or the article's date is unknown (a weekday or "yesterday" means nothing without it)."""
+def said_when(
+    window: str, lang: str, published: date | None, *, last: bool = False
+) -> SaidWhen | None:
+    """The date the attribution ``window`` gives for the words (its first, or with ``last``
+    its last date expression), or None when it gives none or the article's date is unknown
+    (a weekday or "yesterday" means nothing without it)."""
     if published is None or lang not in _MONTHS:
         return None
-    match = _pattern(lang).search(window)
-    if match is None:
+    matches = list(_pattern(lang).finditer(window))
+    if not matches:
         return None
+    match = matches[-1] if last else matches[0]
     expression = match.group("expr")
     base = datetime(published.year, published.month, published.day, 12)
     parsed = dateparser.parse(

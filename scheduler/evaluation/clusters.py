@@ -15,6 +15,7 @@ labelled clusters (``statement = "…"`` in the dev set, ``story = "…"`` in th
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,21 +48,43 @@ class ClusterEvaluation:
     pairs: Counts = field(default_factory=Counts)
     aligned_reports: int = 0
     multi_report_clusters: int = 0
+    #: occasions (DESIGN §2): fresh ones (some label not a recap) and background ones
+    fresh_occasions: int = 0
+    fresh_alerts: int = 0
+    fresh_missed: int = 0
+    background_occasions: int = 0
+    background_alerted: int = 0
+    #: statements holding aligned reports, and alerting statements that match no labelled
+    #: peace-talk occasion (noise)
+    statements: int = 0
+    alerting: int = 0
+    noise: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        per_statement = (
-            self.alerts / self.real_peace_statements if self.real_peace_statements else 0
-        )
+        def share(part: int, whole: int) -> float:
+            return round(part / whole, 3) if whole else 0.0
+
         return {
             "real_peace_statements": self.real_peace_statements,
-            "alerts_per_real_statement": round(per_statement, 3),
+            "alerts_per_real_statement": share(self.alerts, self.real_peace_statements),
             "real_statements_without_alert": self.missed,
             "statements_wrongly_merged": self.wrongly_merged,
             "reports_wrongly_split": self.wrongly_split,
             "same_statement_pairs": self.pairs.scores(),
             "aligned_reports": self.aligned_reports,
             "clusters_with_several_reports": self.multi_report_clusters,
+            "fresh_occasions": self.fresh_occasions,
+            "alerts_per_fresh_occasion": share(self.fresh_alerts, self.fresh_occasions),
+            "fresh_occasions_alerted": share(
+                self.fresh_occasions - self.fresh_missed, self.fresh_occasions
+            ),
+            "background_occasions": self.background_occasions,
+            "background_occasions_alerted": self.background_alerted,
+            "wrong_merges_share": share(self.wrongly_merged, self.statements),
+            "alerts": self.alerting,
+            "noise_alerts": self.noise,
+            "noise_share": share(self.noise, self.alerting),
         }
 
 
@@ -71,6 +94,7 @@ class ClusterLabel:
     speaker: str
     about_peace_talks: bool
     evidence: str = ""  # a verbatim snippet of the statement, when the labels have one
+    recap: bool = False
 
 
 @dataclass
@@ -84,7 +108,19 @@ class ClusterDoc:
     labels: list[ClusterLabel]
 
 
+#: The dev set's statement ids name speaker, event and the day they spoke, then the claim
+#: ("umerov-istanbul-2025-05-16-exchange-1000-for-1000-soon"): the part through the day is the
+#: occasion (DESIGN §2). An id with no full day is an occasion of its own.
+_DATED_ID = re.compile(r"^(.*?\d{4}-\d{2}-\d{2})")
+
+
+def devset_occasion(statement: str) -> str:
+    match = _DATED_ID.match(statement)
+    return match.group(1) if match else statement
+
+
 def devset_docs(articles: list[DevArticle]) -> list[ClusterDoc]:
+    """The dev set scored by occasion: its claim-level statement ids folded to their day."""
     return [
         ClusterDoc(
             key=f"{a.path.parent.name}/{a.path.stem}",
@@ -94,7 +130,13 @@ def devset_docs(articles: list[DevArticle]) -> list[ClusterDoc]:
             published=a.published,
             text=a.text,
             labels=[
-                ClusterLabel(g.statement, g.speaker, g.about_peace_talks, g.evidence)
+                ClusterLabel(
+                    devset_occasion(g.statement),
+                    g.speaker,
+                    g.about_peace_talks,
+                    g.evidence,
+                    g.recap,
+                )
                 for g in a.statements
             ],
         )
@@ -102,7 +144,25 @@ def devset_docs(articles: list[DevArticle]) -> list[ClusterDoc]:
     ]
 
 
+def archive_occasions(articles: list[ArchiveArticle]) -> dict[str, str]:
+    """Story → occasion for the demo archive, whose labels name stories (one claim each): the
+    stories of one speaker on one subject first told fresh on one day are one occasion; a story
+    never told fresh (only in recaps) is a background occasion of its own."""
+    first: dict[str, tuple[str, str, bool]] = {}
+    for article in sorted(articles, key=lambda a: a.published):
+        for label in article.statements:
+            if label.get("recap") or label["story"] in first:
+                continue
+            day = article.published.astimezone(UTC).date().isoformat()
+            first[label["story"]] = (label["speaker"], day, bool(label.get("about_peace_talks")))
+    return {
+        story: f"{speaker or story}@{day}{'' if peace else '/other'}"
+        for story, (speaker, day, peace) in first.items()
+    }
+
+
 def archive_docs(articles: list[ArchiveArticle]) -> list[ClusterDoc]:
+    occasions = archive_occasions(articles)
     docs = []
     for article in articles:
         blocks = [b.removeprefix("## ") for b in article.blocks if not b.startswith("{{")]
@@ -115,7 +175,12 @@ def archive_docs(articles: list[ArchiveArticle]) -> list[ClusterDoc]:
                 published=article.published,
                 text="\n\n".join(blocks),
                 labels=[
-                    ClusterLabel(s["story"], s["speaker"], bool(s.get("about_peace_talks")))
+                    ClusterLabel(
+                        occasions.get(s["story"], s["story"]),
+                        s["speaker"],
+                        bool(s.get("about_peace_talks")),
+                        recap=bool(s.get("recap")),
+                    )
                     for s in article.statements
                 ],
             )
@@ -166,6 +231,8 @@ def evaluate_clusters(
         threshold=params.threshold,
         use_embeddings=params.use_embeddings and encoder is not None,
         channels=(EVAL_CHANNEL,),
+        background_after_days=params.background_after_days,
+        occasion_hours=params.occasion_hours,
     )
     ordered = sorted(docs, key=lambda a: a.published or datetime.min.replace(tzinfo=UTC))
     with tempfile.TemporaryDirectory(prefix="peacewatch-eval-") as scratch:
@@ -173,13 +240,17 @@ def evaluate_clusters(
         try:
             aligned = store_labelled(db, analyzer, ordered, encoder)
             gold_peace: dict[str, bool] = {}
+            gold_fresh: dict[str, bool] = {}
             for article in ordered:
                 for label in article.labels:
                     gold_peace[label.statement] = (
                         gold_peace.get(label.statement, False) or label.about_peace_talks
                     )
+                    gold_fresh[label.statement] = gold_fresh.get(label.statement, False) or (
+                        label.about_peace_talks and not label.recap
+                    )
             decide_pending(db, params)
-            return _score(db, aligned, gold_peace)
+            return _score(db, aligned, gold_peace, gold_fresh)
         finally:
             db.close()
 
@@ -222,8 +293,14 @@ def store_labelled(
     return aligned
 
 
-def _score(db: Any, aligned: dict[tuple[int, int], str], gold_peace: dict[str, bool]) -> Any:
+def _score(
+    db: Any,
+    aligned: dict[tuple[int, int], str],
+    gold_peace: dict[str, bool],
+    gold_fresh: dict[str, bool] | None = None,
+) -> Any:
     result = ClusterEvaluation()
+    gold_fresh = gold_peace if gold_fresh is None else gold_fresh
     predicted: dict[tuple[int, int], int] = {}
     alerting: set[int] = set()
     for article_id, position, statement_id, alerted in db.execute(
@@ -254,6 +331,37 @@ def _score(db: Any, aligned: dict[tuple[int, int], str], gold_peace: dict[str, b
             if alerts == 0:
                 result.missed += 1
                 result.errors.append({"error": "no alert", "statement": gold})
+            if gold_fresh.get(gold):
+                result.fresh_occasions += 1
+                result.fresh_alerts += alerts
+                result.fresh_missed += alerts == 0
+            else:
+                # alerted about it: in an alerting statement that renders no fresh occasion (one
+                # that does is a merge, counted as such)
+                about_it = [
+                    s
+                    for s in statements & alerting
+                    if not any(gold_fresh.get(g) for g in by_predicted[s])
+                ]
+                result.background_occasions += 1
+                result.background_alerted += bool(about_it)
+                if about_it:
+                    result.errors.append(
+                        {
+                            "error": "background alerted",
+                            "statement": gold,
+                            "with": sorted(
+                                {g for s in statements & alerting for g in by_predicted[s]} - {gold}
+                            ),
+                        }
+                    )
+    result.statements = len(by_predicted)
+    result.alerting = len(alerting)
+    # an alert that renders no labelled peace-talk occasion is noise (its reports are another
+    # subject, another speaker, or no statement the labels know)
+    result.noise = sum(
+        1 for s in alerting if not any(gold_peace.get(g) for g in by_predicted.get(s, ()))
+    )
     for statement_id, golds in sorted(by_predicted.items()):
         if len(golds) > 1:
             result.wrongly_merged += 1
