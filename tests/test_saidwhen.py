@@ -35,3 +35,9 @@ def test_no_date_in_the_attribution_gives_none() -> None:
 
 def test_without_a_publication_date_nothing_is_read() -> None:
     assert said_when("Rubio said on Sunday", "en", None) is None
+
+
+def test_on_the_eve_of_an_event_is_not_yesterday() -> None:
+    assert said_when("Рютте накануне встречи министров заявил", "ru", PUBLISHED) is None
+    found = said_when("Рютте накануне вечером заявил", "ru", PUBLISHED)
+    assert found is not None and found.on == date(2025, 5, 19)

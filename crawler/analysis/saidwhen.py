@@ -63,6 +63,19 @@ def _pattern(lang: str) -> re.Pattern[str]:
     )
 
 
+#: "накануне встречи", "напередодні саміту": on the eve of an event, not "yesterday" —
+#: unless the word after it is a part of the day ("накануне вечером")
+_EVE = re.compile(
+    r"\s+(?!(?:вечером|утром|днем|днём|ночью|увечері|вранці|вдень|вночі)\b)[а-яіїєґё]{3,}"
+)
+
+
+def _on_the_eve(match: re.Match[str], window: str) -> bool:
+    return match.group("expr").lower() in ("накануне", "напередодні") and bool(
+        _EVE.match(window, match.end())
+    )
+
+
 def said_when(
     window: str, lang: str, published: date | None, *, last: bool = False
 ) -> SaidWhen | None:
@@ -71,7 +84,7 @@ def said_when(
     (a weekday or "yesterday" means nothing without it)."""
     if published is None or lang not in _MONTHS:
         return None
-    matches = list(_pattern(lang).finditer(window))
+    matches = [m for m in _pattern(lang).finditer(window) if not _on_the_eve(m, window)]
     if not matches:
         return None
     match = matches[-1] if last else matches[0]
