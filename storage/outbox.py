@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.claims import statement_claims
 from storage.db import write_transaction
 from storage.queries import utc_now
 
@@ -196,6 +197,11 @@ def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
         ],
         "topic_score": statement["topic_score"],
         "first_seen_via_recap": bool(statement["first_seen_via_recap"]),
+        "background": bool(statement["background"]),
+        "claims": [
+            {k: c[k] for k in ("text", "language", "kind", "outlet", "url")}
+            for c in statement_claims(db, statement_id)
+        ],
     }
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.claims import statement_claims
+
 
 @dataclass(frozen=True)
 class StatementFilter:
@@ -119,7 +121,9 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
         statement[key] = json.loads(statement[key])
     statement["about_peace_talks"] = bool(statement["about_peace_talks"])
     statement["first_seen_via_recap"] = bool(statement["first_seen_via_recap"])
+    statement["background"] = bool(statement["background"])
     statement.pop("renderings", None)
+    statement["claims"] = statement_claims(db, statement_id)
     statement["reports"] = _rows(
         db,
         """

@@ -303,3 +303,22 @@ def test_the_same_store_gives_the_same_statement_whatever_order_the_crawl_stored
     backward = decided(list(range(7, -1, -1)))
     assert forward[1] == backward[1] == [f"outlet-{n}" for n in range(8)]
     assert [r[1:] for r in forward[0]] == [r[1:] for r in backward[0]]
+
+
+def test_an_occasions_claims_are_listed_once_each_in_show_and_in_the_alert(db, store) -> None:
+    from storage.outbox import statement_payload
+    from storage.statements import get_statement
+
+    store(
+        "outlet-ru",
+        "2026-02-11T12:00:00+00:00",
+        RUTTE_RU + "\n\nОн также отметил, что переговоры о прекращении огня должны вести "
+        "Украина и Россия, а союзники поддержат любое мирное соглашение.",
+    )
+    store("outlet-en", "2026-02-11T13:00:00+00:00", RUTTE_EN)
+    decide_pending(db, PARAMS)
+    (statement,) = statements(db)
+    shown = get_statement(db, statement["id"])
+    assert shown is not None
+    assert [c["language"] for c in shown["claims"]] == ["ru", "ru"]  # the English renders one
+    assert len(statement_payload(db, statement["id"])["claims"]) == 2

@@ -171,6 +171,14 @@ def _statement_body(alert: dict[str, Any]) -> list[str]:
     text = _body_text(s.get("text") or "").strip() or "(no text)"
     lines.extend(f"  {line}" if line else "" for line in text.split("\n"))
     lines.append("")
+    claims = [c for c in s.get("claims") or () if c.get("text")]
+    if len(claims) > 1:
+        lines.append(f"What {speaker} said on this occasion ({len(claims)} points):")
+        lines.extend(
+            f"  - {_body_text(c['text']).strip()} [{_body_text(c.get('language') or '')}]"
+            for c in claims
+        )
+        lines.append("")
     if s.get("title"):
         lines.append(f"Article title: {_body_text(s['title']).strip()}")
     first_name = _body_text(s.get("first_outlet_name") or s.get("first_outlet") or "unknown")

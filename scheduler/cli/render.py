@@ -132,6 +132,13 @@ def statement_detail(statement: dict[str, Any]) -> str:
         + ("; first seen through a recap" if statement["first_seen_via_recap"] else ""),
         f"  first: {statement['first_outlet']} {statement['first_url']}",
     ]
+    if statement.get("background"):
+        lines.append("  background: said well before it was reported; never alerted")
+    if statement.get("claims"):
+        lines.append(f"  claims ({len(statement['claims'])}):")
+        lines.extend(
+            f"    - {c['text']} [{c['language']}, {c['outlet']}]" for c in statement["claims"]
+        )
     if statement["topic_terms"]:
         lines.append(
             f"  terms: {', '.join(statement['topic_terms'])} (score {statement['topic_score']})"
