@@ -213,19 +213,16 @@ def decide_report(
     key = occasion_key(report)
     statement_id: int | None
     match: Match | None = None
-    if occasions is not None and key in occasions:
+    statement_id, match, info = best_match(db, report, params, cache)
+    if match is None and occasions is not None and key in occasions:
         # the same speaker's other sentences in this article on this subject and day render
-        # the same remarks: one statement (DESIGN §2)
+        # the same remarks: one statement (DESIGN §2), of which this is one more claim
         statement_id = occasions[key]
-        info: dict[str, Any] = {"occasion": "same article"}
-    else:
-        statement_id, match, info = best_match(db, report, params, cache)
-        if match is None and not report["recap"]:
-            statement_id = same_occasion(
-                report, report.get("_candidates", []), params.occasion_hours
-            )
-            if statement_id is not None:
-                info = {**info, "occasion": "same speaker, subject and day"}
+        info = {**info, "occasion": "same article"}
+    elif match is None and not report["recap"]:
+        statement_id = same_occasion(report, report.get("_candidates", []), params.occasion_hours)
+        if statement_id is not None:
+            info = {**info, "occasion": "same speaker, subject and day"}
     report.pop("_candidates", None)
     if statement_id is None:
         background = is_background(report, params.background_after_days)

@@ -312,8 +312,8 @@ def test_an_occasions_claims_are_listed_once_each_in_show_and_in_the_alert(db, s
     store(
         "outlet-ru",
         "2026-02-11T12:00:00+00:00",
-        RUTTE_RU + "\n\nОн также отметил, что переговоры о прекращении огня должны вести "
-        "Украина и Россия, а союзники поддержат любое мирное соглашение.",
+        RUTTE_RU + "\n\nОн также подчеркнул, что именно президент США Дональд Трамп вывел "
+        "мирные переговоры из тупика.",
     )
     store("outlet-en", "2026-02-11T13:00:00+00:00", RUTTE_EN)
     decide_pending(db, PARAMS)

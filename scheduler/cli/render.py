@@ -114,10 +114,13 @@ def statements_table(rows: list[dict[str, Any]]) -> str:
 
 def _why(report: dict[str, Any]) -> str:
     why = report["why"]
-    if why.get("decision") == "joined":
+    if why.get("decision") == "joined" and "score" in why:
         parts = ", ".join(f"{k} {v}" for k, v in why.get("parts", {}).items())
         return f"joined, score {why['score']} ({parts})"
-    return f"created it ({why.get('candidates', 0)} candidates)"
+    if why.get("decision") == "joined":
+        return f"joined: {why.get('occasion', 'same occasion')}"
+    background = ", background" if why.get("background") else ""
+    return f"created it ({why.get('candidates', 0)} candidates{background})"
 
 
 def statement_detail(statement: dict[str, Any]) -> str:
