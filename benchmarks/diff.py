@@ -251,8 +251,8 @@ QUERIES = {
         [1],
     ),
     "candidate statements (`_candidates`)": (
-        "SELECT id, said_at FROM statements WHERE speaker = ? AND said_at BETWEEN ? AND ? "
-        "ORDER BY said_at",
+        "SELECT id, said_at, about_peace_talks, background FROM statements "
+        "WHERE speaker = ? AND said_at BETWEEN ? AND ? ORDER BY said_at",
         ["Volodymyr Zelensky", "2024-01-01T00:00:00+00:00", "2024-01-07T00:00:00+00:00"],
     ),
     "their reports (`_candidate_reports`)": (

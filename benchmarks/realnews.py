@@ -169,8 +169,18 @@ README). The test split (a third, by article id) is never used to tune a rule.
 {missing}
 Measures as `peacewatch eval`: an article counts as having a fresh peace-talk statement when
 one is labelled (not a recap); pairs are (article, speaker) of such statements; statements are
-matched by the overlap of their words with the labelled span. Occasions: the diff's clusters
-over all articles of the column, scored against the labels' occasion ids.
+matched by the overlap of their words with the labelled span.
+
+Occasions (DESIGN §2, issue 13): every article of the column is analysed and stored in
+publication order and the real diff decides, as a crawl would. An occasion is fresh when one of
+its labels is not a recap, background otherwise. Alerts per fresh occasion counts the alerting
+statements holding its reports; a background occasion is alerted when an alerting statement
+holds it and no fresh occasion; a wrong merge is a statement holding two occasions (share of
+all statements); noise is an alert whose statement holds no labelled peace-talk occasion. The
+real set's labels give occasion ids; the dev set's claim-level ids are folded to their day
+(`umerov-istanbul-2025-05-16-…` → `umerov-istanbul-2025-05-16`); the archive's stories to
+speaker, subject and the day they were first told fresh (`scheduler/evaluation/clusters.py`).
+Some real-set merges are labels that date one occasion on two days.
 
 {table(["measure", *columns], rows)}
 """

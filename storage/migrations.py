@@ -367,3 +367,14 @@ def add_statement_background(db: Database) -> None:
     sent again."""
     db.execute("ALTER TABLE statements ADD COLUMN background INTEGER NOT NULL DEFAULT 0")
     db.execute("UPDATE statements SET background = 1 WHERE first_seen_via_recap = 1")
+
+
+@migrations(name="0010_statements_occasion_index")
+def index_statements_by_occasion(db: Database) -> None:
+    """The diff's candidate search reads a statement's subject and background beside its
+    speaker and time: one covering index, so the lookup never reads the table."""
+    db.execute("DROP INDEX IF EXISTS statements_speaker_said")
+    db.execute(
+        "CREATE INDEX statements_speaker_said ON statements"
+        "(speaker, said_at, about_peace_talks, background)"
+    )
