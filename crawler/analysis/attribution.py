@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from crawler.analysis.morphology import analyzer, normalise_token, tokens
-from crawler.analysis.speaker_words import MEDIA, SPEECH_NOUNS
+from crawler.analysis.speaker_words import MEDIA
 from crawler.analysis.speech import is_speech_word
+from crawler.analysis.subject_words import SPEECH_NOUNS
 
 COMPLEMENTIZERS = {"что", "чтобы", "що", "щоб", "that"}
 #: English verbs whose clause may follow without "that" ("predicted Trump would have …")

@@ -22,8 +22,8 @@ from crawler.analysis.attribution import (
 )
 from crawler.analysis.candidate import Candidate
 from crawler.analysis.morphology import normalise_token, tokens
-from crawler.analysis.speaker_words import SPEECH_NOUNS
 from crawler.analysis.speech import OPINION_WORDS, is_speech_word
+from crawler.analysis.subject_words import SPEECH_NOUNS
 
 
 def indirect_in_sentence(

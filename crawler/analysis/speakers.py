@@ -15,9 +15,7 @@ from crawler.analysis.speaker_words import (
     AIDE_HEADS,
     CAPITALISED,
     CITING_SOURCES,
-    CLAUSE_OPENERS,
     FRAME_POSSESSIVES,
-    INDEFINITE_SOURCE,
     MEDIA,
     OBLIQUE_PREPOSITIONS,
     PLACE_PREPOSITIONS,
@@ -27,20 +25,24 @@ from crawler.analysis.speaker_words import (
     ROLE_HEADS,
     SENTENCE_WORDS,
     SOURCE_FRAME_WORDS,
-    SPEECH_NOUNS,
     TITLE_WORDS,
     UNNAMED,
-    VERB_GAP,
     attribute_of_next,
     genitive,
     group_or_unnamed,
     looks_like_name,
-    nationality,
     oblique,
     person_shaped,
     place_of_role,
 )
 from crawler.analysis.speech import is_reaction_word, is_speech_word
+from crawler.analysis.subject_words import (
+    CLAUSE_OPENERS,
+    INDEFINITE_SOURCE,
+    SPEECH_NOUNS,
+    VERB_GAP,
+    nationality,
+)
 
 __all__ = ["Gazetteer", "Mention", "SpeakerTracker"]
 
