@@ -353,8 +353,15 @@ def _join_statement(db: Database, statement_id: int, report: dict[str, Any]) -> 
     lead_is_recap = bool(first and first[0]["recap"])
     said = report.get("said_at") or report["published_at"]
     if not report["recap"] and (lead_is_recap or said < row["said_at"]):
+        updates["said_at"] = said
+    first_published = db.execute(
+        "SELECT published_at FROM articles WHERE id = ?", [row["first_article_id"]]
+    ).fetchone()
+    if not report["recap"] and (
+        lead_is_recap or first_published is None or report["published_at"] < first_published[0]
+    ):
+        # the first outlet is the one that published it first, whatever day it says
         updates.update(
-            said_at=said,
             first_outlet=report["source_id"],
             first_url=report["url"],
             first_article_id=report["article_id"],

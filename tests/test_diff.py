@@ -322,3 +322,17 @@ def test_an_occasions_claims_are_listed_once_each_in_show_and_in_the_alert(db, s
     assert shown is not None
     assert [c["language"] for c in shown["claims"]] == ["ru", "ru"]  # the English renders one
     assert len(statement_payload(db, statement["id"])["claims"]) == 2
+
+
+def test_the_first_outlet_is_the_first_to_publish_whatever_day_a_later_one_gives(db, store) -> None:
+    store("outlet-ru", "2026-02-11T15:00:00+00:00", RUTTE_RU)
+    store(
+        "outlet-uk",
+        "2026-02-12T09:00:00+00:00",
+        "Генеральний секретар НАТО Марк Рютте учора заявив, що підтримав би будь-яку "
+        "ініціативу, яка допоможе швидше покласти край війні та почати мирні переговори.",
+    )
+    decide_pending(db, PARAMS)
+    (statement,) = statements(db)
+    assert statement["first_outlet"] == "outlet-ru"
+    assert statement["said_at"] == "2026-02-11T12:00:00+00:00"  # "учора", noon
