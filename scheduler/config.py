@@ -42,6 +42,7 @@ from scheduler.settings import (
     DEFAULT_TOPICS,
     PROJECT_ROOT,
     SEEDS_DIR,
+    UPDATE_MODES,
     AlertSettings,
     AnalysisSettings,
     Config,
@@ -317,6 +318,11 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
         raise ConfigError(f"[alerts.email] security must be one of {', '.join(EMAIL_SECURITY)}")
     if email_data["mode"] not in ("immediate", "digest"):
         raise ConfigError("[alerts.email] mode must be immediate or digest")
+    for section, values in (("email", email_data), ("log", data["log"])):
+        if values.get("updates", "digest") not in UPDATE_MODES:
+            raise ConfigError(
+                f"[alerts.{section}] updates must be one of {', '.join(UPDATE_MODES)}"
+            )
     if "email" in channels:
         for key in ("host", "sender", "recipients"):
             if not email_data[key]:
@@ -346,6 +352,7 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
         log=LogChannelSettings(
             path=path_or(log_data["path"], None) if log_data["path"] else None,
             stderr=bool(log_data["stderr"]),
+            updates=str(log_data.get("updates", "digest")),
         ),
         email=email,
     )

@@ -193,4 +193,9 @@ def diff_params(config: Config) -> DiffParams:
         channels=config.alerts.channels,
         background_after_days=config.diff.background_after_days,
         occasion_hours=config.diff.occasion_hours,
+        update_channels=tuple(
+            channel
+            for channel in config.alerts.channels
+            if getattr(config.alerts, channel).updates != "off"
+        ),
     )

@@ -132,10 +132,15 @@ class Secret:
     __str__ = __repr__
 
 
+#: what a channel does with updates (a new peace-talk point of an alerted statement)
+UPDATE_MODES = ("digest", "immediate", "off")
+
+
 @dataclass(frozen=True)
 class LogChannelSettings:
     path: Path | None = None
     stderr: bool = False
+    updates: str = "digest"  # digest | immediate | off (a log line either way, unless off)
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,7 @@ class EmailSettings:
     sender: str = ""
     recipients: tuple[str, ...] = ()
     mode: str = "immediate"  # immediate | digest
+    updates: str = "digest"  # digest (with the next digest of updates) | immediate | off
     timeout_seconds: float = 30
     subject_prefix: str = "[peacewatch]"
 

@@ -18,7 +18,13 @@ from sqlite_utils import Database
 MAX_CLAIMS = 12
 
 
-def statement_claims(db: Database, statement_id: int) -> list[dict[str, Any]]:
+def statement_claims(
+    db: Database, statement_id: int, *, article_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The statement's claims; with ``article_id``, every point that article carried (what an
+    update adds)."""
+    if article_id is not None:
+        return _article_points(db, statement_id, article_id)
     cursor = db.execute(
         """
         SELECT r.text, r.kind, r.recap, a.language, a.source_id AS outlet,
@@ -44,3 +50,21 @@ def statement_claims(db: Database, statement_id: int) -> list[dict[str, Any]]:
         if len(claims) >= MAX_CLAIMS:
             break
     return claims
+
+
+def _article_points(db: Database, statement_id: int, article_id: int) -> list[dict[str, Any]]:
+    cursor = db.execute(
+        """
+        SELECT r.text, r.kind, r.recap, a.language, a.source_id AS outlet,
+               COALESCE(NULLIF(a.fetched_url, ''), a.url) AS url
+        FROM reports r JOIN articles a ON a.id = r.article_id
+        JOIN statements s ON s.id = r.statement_id
+        WHERE r.statement_id = ? AND r.article_id = ? AND r.recap = 0
+          AND r.about_peace_talks = s.about_peace_talks
+        ORDER BY r.position
+        LIMIT ?
+        """,
+        [statement_id, article_id, MAX_CLAIMS],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from storage.db import write_transaction
 from storage.match_score import THRESHOLD, Claim, Match, Pair, choose, parse_time
 from storage.occasion import OccasionKey, is_background, occasion_key, said_at, same_occasion
+from storage.outbox import queue_statement_alerts, queue_update_alerts
 from storage.queries import utc_now
 
 #: Statements compared at most on each side of a report's time (nearest first); a recap looks
@@ -49,6 +50,8 @@ class DiffParams:
     background_after_days: float = 3
     #: reports of one speaker on one subject said at most this far apart are one occasion
     occasion_hours: float = 20
+    #: channels that take an update when an alerted statement gains a new peace-talk claim
+    update_channels: tuple[str, ...] = ()
 
 
 @dataclass
@@ -236,12 +239,21 @@ def decide_report(
         )
         score = None
         if report["about_peace_talks"] and not background:
-            outcome.alerts_queued += _queue_alerts(db, statement_id, params.channels, run_id)
+            outcome.alerts_queued += queue_statement_alerts(
+                db, statement_id, params.channels, run_id
+            )
     elif match is None:
         reason = {"decision": "joined", "statement": statement_id, **info}
         score = None
         if _join_statement(db, statement_id, report):
-            outcome.alerts_queued += _queue_alerts(db, statement_id, params.channels, run_id)
+            outcome.alerts_queued += queue_statement_alerts(
+                db, statement_id, params.channels, run_id
+            )
+        elif report["about_peace_talks"] and not report["recap"]:
+            # a new point of an occasion already alerted, from another article: an update
+            outcome.alerts_queued += queue_update_alerts(
+                db, statement_id, report["article_id"], params.update_channels, run_id
+            )
     else:
         reason = {
             "decision": "joined",
@@ -254,7 +266,9 @@ def decide_report(
         score = match.score
         became_peace = _join_statement(db, statement_id, report)
         if became_peace:
-            outcome.alerts_queued += _queue_alerts(db, statement_id, params.channels, run_id)
+            outcome.alerts_queued += queue_statement_alerts(
+                db, statement_id, params.channels, run_id
+            )
     db.execute(
         "UPDATE reports SET statement_id = ?, match_score = ?, match_reason = ? WHERE id = ?",
         [statement_id, score, json.dumps(reason, ensure_ascii=False), report["id"]],
@@ -389,21 +403,3 @@ def _join_statement(db: Database, statement_id: int, report: dict[str, Any]) -> 
         f"UPDATE statements SET {assignments} WHERE id = ?", [*updates.values(), statement_id]
     )
     return became_peace
-
-
-def _queue_alerts(
-    db: Database, statement_id: int, channels: Sequence[str], run_id: int | None
-) -> int:
-    now = utc_now()
-    queued = 0
-    for channel in channels:
-        cursor = db.execute(
-            """
-            INSERT OR IGNORE INTO alerts (key, channel, type, statement_id, status, created_at,
-                                          next_attempt_at, run_id)
-            VALUES (?, ?, 'statement', ?, 'pending', ?, ?, ?)
-            """,
-            [f"statement-{statement_id}-{channel}", channel, statement_id, now, now, run_id],
-        )
-        queued += cursor.rowcount
-    return queued

@@ -378,3 +378,61 @@ def index_statements_by_occasion(db: Database) -> None:
         "CREATE INDEX statements_speaker_said ON statements"
         "(speaker, said_at, about_peace_talks, background)"
     )
+
+
+@migrations(name="0011_alert_updates", transactional=False)
+def allow_update_alerts(db: Database) -> None:
+    """Alerts of type ``update`` (DESIGN §2: a new peace-talk claim of an alerted statement):
+    the table is rebuilt with the wider type check, and "one alert per statement and channel"
+    becomes a unique index on new-statement alerts only. Foreign keys are off for the rebuild
+    (dropping the old table must not cascade to ``alert_recipients``), then checked; a rerun
+    after a crash between the rebuild and its record finds it done."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'alerts'").fetchone()[0]
+    if "'update'" in sql:
+        return
+    new_sql = (
+        sql.replace("CREATE TABLE alerts", "CREATE TABLE alerts_rebuilt", 1)
+        .replace(
+            "CHECK (type IN ('statement', 'health'))",
+            "CHECK (type IN ('statement', 'health', 'update'))",
+        )
+        .replace(",\n            UNIQUE (statement_id, channel)\n        ", "\n        ")
+    )
+    if "'update'" not in new_sql or "UNIQUE (statement_id, channel)" in new_sql:
+        raise RuntimeError("0011_alert_updates: the alerts table is not as migration 0003 made it")
+    db.conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            db.conn.execute(new_sql)
+            db.conn.execute("INSERT INTO alerts_rebuilt SELECT * FROM alerts")
+            db.conn.execute("DROP VIEW IF EXISTS new_peace_statements")
+            db.conn.execute("DROP TABLE alerts")
+            db.conn.execute("ALTER TABLE alerts_rebuilt RENAME TO alerts")
+            db.conn.execute("CREATE INDEX alerts_due ON alerts(status, next_attempt_at)")
+            db.conn.execute(
+                "CREATE UNIQUE INDEX alerts_once ON alerts(statement_id, channel) "
+                "WHERE type = 'statement'"
+            )
+            db.conn.execute(
+                """
+                CREATE VIEW new_peace_statements AS
+                SELECT s.id, s.said_at, s.speaker, s.text, s.language, s.first_outlet,
+                       s.first_url, s.outlet_count, s.report_count, s.first_seen_via_recap,
+                       (SELECT group_concat(a.channel || ':' || a.status, ' ')
+                          FROM alerts a WHERE a.statement_id = s.id AND a.type = 'statement')
+                          AS alerts
+                FROM statements s
+                WHERE s.about_peace_talks = 1
+                ORDER BY s.said_at DESC
+                """
+            )
+            broken = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"0011_alert_updates: foreign keys broken: {broken[:3]}")
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+    finally:
+        db.conn.execute("PRAGMA foreign_keys=ON")

@@ -11,6 +11,7 @@ email recipient on its own).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -214,10 +215,20 @@ def alert_payload(db: Database, alert: OutboxAlert) -> dict[str, Any]:
         "type": alert.type,
         "created_at": alert.created_at,
     }
-    if alert.type == "statement" and alert.statement_id is not None:
+    if alert.type in ("statement", "update") and alert.statement_id is not None:
         payload["statement"] = statement_payload(db, alert.statement_id)
     else:
         payload[alert.type] = alert.payload
+    if alert.type == "update" and alert.statement_id is not None:
+        # what the article behind the update added: its points on the statement's subject
+        article_id = (alert.payload or {}).get("article_id")
+        payload["update"] = {
+            "article_id": article_id,
+            "new_claims": [
+                {k: c[k] for k in ("text", "language", "kind", "outlet", "url")}
+                for c in statement_claims(db, alert.statement_id, article_id=article_id)
+            ],
+        }
     return payload
 
 
@@ -251,4 +262,64 @@ def queue_health_alert(
                 ],
             )
             queued += cursor.rowcount
+    return queued
+
+
+# --- queuing (the diff, in its transaction) ------------------------------------------------
+
+
+def queue_statement_alerts(
+    db: Database, statement_id: int, channels: Sequence[str], run_id: int | None
+) -> int:
+    now = utc_now()
+    queued = 0
+    for channel in channels:
+        cursor = db.execute(
+            """
+            INSERT OR IGNORE INTO alerts (key, channel, type, statement_id, status, created_at,
+                                          next_attempt_at, run_id)
+            VALUES (?, ?, 'statement', ?, 'pending', ?, ?, ?)
+            """,
+            [f"statement-{statement_id}-{channel}", channel, statement_id, now, now, run_id],
+        )
+        queued += cursor.rowcount
+    return queued
+
+
+def queue_update_alerts(
+    db: Database,
+    statement_id: int,
+    article_id: int,
+    channels: Sequence[str],
+    run_id: int | None,
+) -> int:
+    """One ``update`` per channel and article that adds points to an alerted statement."""
+    alerted = db.execute(
+        "SELECT s.first_article_id FROM statements s WHERE s.id = ? AND EXISTS "
+        "(SELECT 1 FROM alerts a WHERE a.statement_id = s.id AND a.type = 'statement')",
+        [statement_id],
+    ).fetchone()
+    if alerted is None or alerted[0] == article_id:
+        return 0  # not alerted, or the first article's own points, which the alert carries
+    now = utc_now()
+    payload = json.dumps({"article_id": article_id})
+    queued = 0
+    for channel in channels:
+        cursor = db.execute(
+            """
+            INSERT OR IGNORE INTO alerts (key, channel, type, statement_id, payload, status,
+                                          created_at, next_attempt_at, run_id)
+            VALUES (?, ?, 'update', ?, ?, 'pending', ?, ?, ?)
+            """,
+            [
+                f"update-{statement_id}-{article_id}-{channel}",
+                channel,
+                statement_id,
+                payload,
+                now,
+                now,
+                run_id,
+            ],
+        )
+        queued += cursor.rowcount
     return queued

@@ -143,8 +143,8 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
         report["why"] = json.loads(report.pop("match_reason") or "{}")
     statement["alerts"] = _rows(
         db,
-        "SELECT channel, status, attempts, last_error, message_id, created_at, sent_at "
-        "FROM alerts WHERE statement_id = ? ORDER BY channel",
+        "SELECT channel, type, status, attempts, last_error, message_id, created_at, sent_at "
+        "FROM alerts WHERE statement_id = ? ORDER BY channel, id",
         [statement_id],
     )
     return statement

@@ -336,3 +336,47 @@ def test_the_first_outlet_is_the_first_to_publish_whatever_day_a_later_one_gives
     (statement,) = statements(db)
     assert statement["first_outlet"] == "outlet-ru"
     assert statement["said_at"] == "2026-02-11T12:00:00+00:00"  # "учора", noon
+
+
+RUTTE_SECOND_POINT_EN = (
+    "Mark Rutte said it was not his role to advise allies on their contacts with Moscow before "
+    "the peace talks."
+)
+
+
+def test_a_new_point_of_an_alerted_occasion_from_another_article_queues_an_update(
+    db, store
+) -> None:
+    params = DiffParams(channels=CHANNELS, update_channels=("log",))
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, params)
+    store("outlet-en", "2026-02-11T15:00:00+00:00", RUTTE_SECOND_POINT_EN)
+    outcome = decide_pending(db, params)
+    assert outcome.statements_new == 0
+    assert [(a["type"], a["channel"]) for a in alerts(db)] == [
+        ("statement", "log"),
+        ("statement", "email"),
+        ("update", "log"),
+    ]
+
+
+def test_a_rendering_of_a_point_already_alerted_queues_no_update(db, store) -> None:
+    params = DiffParams(channels=CHANNELS, update_channels=CHANNELS)
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, params)
+    store("outlet-en", "2026-02-11T13:00:00+00:00", RUTTE_EN)
+    assert decide_pending(db, params).alerts_queued == 0
+
+
+def test_an_update_carries_the_points_its_article_added(db, store) -> None:
+    from storage.outbox import alert_payload, due_alerts
+
+    params = DiffParams(channels=("log",), update_channels=("log",))
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, params)
+    store("outlet-en", "2026-02-11T15:00:00+00:00", RUTTE_SECOND_POINT_EN)
+    decide_pending(db, params)
+    (update,) = [a for a in due_alerts(db, "log") if a.type == "update"]
+    payload = alert_payload(db, update)
+    assert payload["statement"]["speaker"] == "Mark Rutte"
+    assert [c["outlet"] for c in payload["update"]["new_claims"]] == ["outlet-en"]

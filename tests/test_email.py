@@ -224,3 +224,30 @@ def test_body_keeps_scraped_text_but_drops_control_characters() -> None:
     assert "мир и[31m переговоры\n  вторая строка\tтаб" in body
     assert "\x00" not in body
     assert "\x1b" not in body
+
+
+def test_an_update_says_what_the_new_article_added_to_a_statement_already_alerted() -> None:
+    update = statement_alert(7) | {
+        "key": "update-42-9-email",
+        "type": "update",
+        "update": {
+            "article_id": 9,
+            "new_claims": [
+                {
+                    "text": "it was not his role to advise allies on contacts with Moscow",
+                    "language": "en",
+                    "kind": "indirect",
+                    "outlet": "kyiv-independent",
+                    "url": "https://kyivindependent.com/rutte-allies/",
+                }
+            ],
+        },
+    }
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        assert deliver([update, statement_alert(8)], settings_for(port)) == {}
+    [got] = handler.received
+    assert "1 new statement, 1 update" in str(got.message["Subject"])
+    body = got.message.get_body(("plain",)).get_content()
+    assert "Update: kyiv-independent carried new points" in body
+    assert "it was not his role to advise allies" in body

@@ -171,3 +171,31 @@ def test_backup_is_a_consistent_copy_while_a_writer_holds_uncheckpointed_commits
     copy.close()
     with pytest.raises(StoreError, match="no database"):
         backup_database(tmp_path / "missing.db", tmp_path / "x.db")
+
+
+def test_the_alerts_rebuild_keeps_every_alert_and_its_recipients(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    old.execute("PRAGMA foreign_keys=ON")
+    migrations.apply(old, stop_before="0011_alert_updates")
+    old.execute("INSERT INTO sources (id, name, language, updated_at) VALUES ('s', 'S', 'ru', 't')")
+    old.execute(
+        "INSERT INTO alerts (key, channel, type, source_id, status, created_at, "
+        "next_attempt_at) VALUES ('health-s-email', 'email', 'health', 's', 'sent', 't', 't')"
+    )
+    old.execute(
+        "INSERT INTO alert_recipients (alert_id, recipient, status, updated_at) "
+        "VALUES (1, 'a@example.org', 'sent', 't')"
+    )
+    old.conn.commit()
+    old.close()
+    db = open_db(path)
+    assert db.execute("SELECT key, status FROM alerts").fetchall() == [("health-s-email", "sent")]
+    assert db.execute("SELECT alert_id, recipient FROM alert_recipients").fetchall() == [
+        (1, "a@example.org")
+    ]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    db.close()

@@ -260,6 +260,11 @@ class _EmailDelivery:
             else:
                 fresh.append(alert)
         mails = [self._mail(group, message_id=mid) for mid, group in again.items()]
+        # updates in "digest": one mail for all of them, whatever the mode of new alerts
+        held = [a for a in fresh if a.type == "update" and self.email.updates == "digest"]
+        fresh = [a for a in fresh if a not in held]
+        if held:
+            mails.extend(self._fitted(held))
         singles: list[OutboxAlert] = []
         if self.email.mode == "immediate":
             cap = self.settings.max_immediate_per_cycle

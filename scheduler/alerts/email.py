@@ -120,14 +120,20 @@ def _subject(alerts: Sequence[dict[str, Any]], prefix: str) -> str:
         alert = alerts[0]
         if alert.get("type") == "health":
             part = _health_subject_part(alert.get("health") or {})
+        elif alert.get("type") == "update":
+            part = "update: " + _statement_subject_part(alert.get("statement") or {})
         else:
             part = _statement_subject_part(alert.get("statement") or {})
     else:
-        statements = sum(1 for a in alerts if a.get("type") != "health")
-        health = len(alerts) - statements
+        kinds = [a.get("type") for a in alerts]
+        statements = sum(1 for k in kinds if k not in ("health", "update"))
+        updates = kinds.count("update")
+        health = kinds.count("health")
         parts = []
         if statements:
             parts.append(f"{_plural(statements, 'new statement')}")
+        if updates:
+            parts.append(f"{_plural(updates, 'update')}")
         if health:
             parts.append(f"{_plural(health, 'source health alert')}")
         part = ", ".join(parts)
@@ -237,8 +243,26 @@ def _health_body(alert: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _update_lines(alert: dict[str, Any]) -> list[str]:
+    """An update: the points one more article carried of a statement already alerted."""
+    points = [c for c in (alert.get("update") or {}).get("new_claims") or () if c.get("text")]
+    if not points:
+        return []
+    outlet = _body_text(points[0].get("outlet") or "an outlet")
+    lines = [f"Update: {outlet} carried new points of this statement, already alerted:"]
+    lines += [f"  - {_body_text(c['text']).strip()}" for c in points]
+    if points[0].get("url"):
+        lines.append(f"    {_body_text(points[0]['url'])}")
+    return [*lines, ""]
+
+
 def _alert_body(alert: dict[str, Any]) -> list[str]:
-    lines = _health_body(alert) if alert.get("type") == "health" else _statement_body(alert)
+    if alert.get("type") == "health":
+        lines = _health_body(alert)
+    elif alert.get("type") == "update":
+        lines = _update_lines(alert) + _statement_body(alert)
+    else:
+        lines = _statement_body(alert)
     created = f"raised {_when(alert.get('created_at'))}" if alert.get("created_at") else ""
     key = _body_text(alert.get("key") or "")
     footer = "; ".join(x for x in (f"alert {key}" if key else "", created) if x)
@@ -250,17 +274,22 @@ def _alert_body(alert: dict[str, Any]) -> list[str]:
 def _body(alerts: Sequence[dict[str, Any]]) -> str:
     if len(alerts) == 1:
         return "\n".join(_alert_body(alerts[0])) + "\n"
-    statements = [a for a in alerts if a.get("type") != "health"]
+    statements = [a for a in alerts if a.get("type") not in ("health", "update")]
+    updates = [a for a in alerts if a.get("type") == "update"]
     health = [a for a in alerts if a.get("type") == "health"]
     counts = []
     if statements:
         counts.append(_plural(len(statements), "new statement"))
+    if updates:
+        counts.append(_plural(len(updates), "update"))
     if health:
         counts.append(_plural(len(health), "source health alert"))
     lines = [f"peacewatch digest: {', '.join(counts)}.", ""]
-    for number, alert in enumerate([*statements, *health], 1):
+    for number, alert in enumerate([*statements, *updates, *health], 1):
         if alert.get("type") == "health":
             title = _health_subject_part(alert.get("health") or {})
+        elif alert.get("type") == "update":
+            title = "Update: " + _statement_subject_part(alert.get("statement") or {})
         else:
             title = _statement_subject_part(alert.get("statement") or {})
         lines += ["=" * 72, f"{number}. {title}", "=" * 72, ""]

@@ -147,8 +147,9 @@ def statement_detail(statement: dict[str, Any]) -> str:
             f"  terms: {', '.join(statement['topic_terms'])} (score {statement['topic_score']})"
         )
     for alert in statement["alerts"]:
+        kind = " (update)" if alert.get("type") == "update" else ""
         lines.append(
-            f"  alert {alert['channel']}: {alert['status']}"
+            f"  alert {alert['channel']}{kind}: {alert['status']}"
             + (f" ({alert['last_error']})" if alert["last_error"] else "")
         )
     rows = [
