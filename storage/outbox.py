@@ -241,28 +241,19 @@ def queue_health_alert(
     run_id: int | None = None,
 ) -> int:
     """One health alert per channel (source failing / recovered); the key makes it once-only."""
-    now = utc_now()
-    queued = 0
     with write_transaction(db):
-        for channel in channels:
-            cursor = db.execute(
-                """
-                INSERT OR IGNORE INTO alerts (key, channel, type, source_id, payload, status,
-                                              created_at, next_attempt_at, run_id)
-                VALUES (?, ?, 'health', ?, ?, 'pending', ?, ?, ?)
-                """,
-                [
-                    f"{key}-{channel}",
-                    channel,
-                    source_id,
-                    json.dumps(payload, ensure_ascii=False),
-                    now,
-                    now,
-                    run_id,
-                ],
+        return sum(
+            _insert_alert(
+                db,
+                f"{key}-{channel}",
+                channel,
+                "health",
+                run_id,
+                source_id=source_id,
+                payload=payload,
             )
-            queued += cursor.rowcount
-    return queued
+            for channel in channels
+        )
 
 
 # --- queuing (the diff, in its transaction) ------------------------------------------------
@@ -271,19 +262,18 @@ def queue_health_alert(
 def queue_statement_alerts(
     db: Database, statement_id: int, channels: Sequence[str], run_id: int | None
 ) -> int:
-    now = utc_now()
-    queued = 0
-    for channel in channels:
-        cursor = db.execute(
-            """
-            INSERT OR IGNORE INTO alerts (key, channel, type, statement_id, status, created_at,
-                                          next_attempt_at, run_id)
-            VALUES (?, ?, 'statement', ?, 'pending', ?, ?, ?)
-            """,
-            [f"statement-{statement_id}-{channel}", channel, statement_id, now, now, run_id],
+    """One new-statement alert per channel (the diff's transaction)."""
+    return sum(
+        _insert_alert(
+            db,
+            f"statement-{statement_id}-{channel}",
+            channel,
+            "statement",
+            run_id,
+            statement_id=statement_id,
         )
-        queued += cursor.rowcount
-    return queued
+        for channel in channels
+    )
 
 
 def queue_update_alerts(
@@ -301,25 +291,49 @@ def queue_update_alerts(
     ).fetchone()
     if alerted is None or alerted[0] == article_id:
         return 0  # not alerted, or the first article's own points, which the alert carries
-    now = utc_now()
-    payload = json.dumps({"article_id": article_id})
-    queued = 0
-    for channel in channels:
-        cursor = db.execute(
-            """
-            INSERT OR IGNORE INTO alerts (key, channel, type, statement_id, payload, status,
-                                          created_at, next_attempt_at, run_id)
-            VALUES (?, ?, 'update', ?, ?, 'pending', ?, ?, ?)
-            """,
-            [
-                f"update-{statement_id}-{article_id}-{channel}",
-                channel,
-                statement_id,
-                payload,
-                now,
-                now,
-                run_id,
-            ],
+    return sum(
+        _insert_alert(
+            db,
+            f"update-{statement_id}-{article_id}-{channel}",
+            channel,
+            "update",
+            run_id,
+            statement_id=statement_id,
+            payload={"article_id": article_id},
         )
-        queued += cursor.rowcount
-    return queued
+        for channel in channels
+    )
+
+
+def _insert_alert(
+    db: Database,
+    key: str,
+    channel: str,
+    kind: str,
+    run_id: int | None,
+    *,
+    statement_id: int | None = None,
+    source_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> int:
+    """One pending alert row, once: a key already there changes nothing (returns 0)."""
+    now = utc_now()
+    cursor = db.execute(
+        """
+        INSERT OR IGNORE INTO alerts (key, channel, type, statement_id, source_id, payload,
+                                      status, created_at, next_attempt_at, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+        """,
+        [
+            key,
+            channel,
+            kind,
+            statement_id,
+            source_id,
+            json.dumps(payload or {}, ensure_ascii=False),
+            now,
+            now,
+            run_id,
+        ],
+    )
+    return int(cursor.rowcount)
