@@ -118,8 +118,15 @@ def decide_pending(db: Database, params: DiffParams, run_id: int | None = None) 
                 [article_id],
             )
             occasions: dict[OccasionKey, int] = {}
+            dated: dict[tuple[str, int, int], str] = {}
             for report in reports:
-                report["said_at"] = said_at(report)
+                # an article dates a speaker's remarks once ("заявил в среду, что …"); the
+                # sentences after it that give no day of their own go on with that day
+                same = (report["speaker"], int(report["about_peace_talks"]), int(report["recap"]))
+                report["said_at"] = (
+                    said_at(report) if report.get("said_on") or same not in dated else dated[same]
+                )
+                dated.setdefault(same, report["said_at"])
                 decide_report(db, report, params, run_id, outcome, cache, occasions)
     return outcome
 
