@@ -283,14 +283,17 @@ def queue_update_alerts(
     channels: Sequence[str],
     run_id: int | None,
 ) -> int:
-    """One ``update`` per channel and article that adds points to an alerted statement."""
-    alerted = db.execute(
-        "SELECT s.first_article_id FROM statements s WHERE s.id = ? AND EXISTS "
-        "(SELECT 1 FROM alerts a WHERE a.statement_id = s.id AND a.type = 'statement')",
-        [statement_id],
-    ).fetchone()
-    if alerted is None or alerted[0] == article_id:
-        return 0  # not alerted, or the first article's own points, which the alert carries
+    """One ``update`` per channel and article that adds points to a statement whose alert that
+    channel has already sent. An alert still pending needs none: it is built when it goes, with
+    every point known by then."""
+    sent = {
+        row[0]
+        for row in db.execute(
+            "SELECT channel FROM alerts WHERE statement_id = ? AND type = 'statement' "
+            "AND status = 'sent'",
+            [statement_id],
+        ).fetchall()
+    }
     return sum(
         _insert_alert(
             db,
@@ -302,6 +305,7 @@ def queue_update_alerts(
             payload={"article_id": article_id},
         )
         for channel in channels
+        if channel in sent
     )
 
 

@@ -344,12 +344,28 @@ RUTTE_SECOND_POINT_EN = (
 )
 
 
+def delivered(db) -> None:
+    """What delivery does once a channel accepted the alerts (tested in tests/test_alerts.py)."""
+    db.execute("UPDATE alerts SET status = 'sent', sent_at = created_at")
+    db.conn.commit()
+
+
+def test_a_new_point_before_the_alert_went_needs_no_update(db, store) -> None:
+    params = DiffParams(channels=CHANNELS, update_channels=CHANNELS)
+    store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
+    decide_pending(db, params)
+    store("outlet-en", "2026-02-11T15:00:00+00:00", RUTTE_SECOND_POINT_EN)
+    decide_pending(db, params)
+    assert {a["type"] for a in alerts(db)} == {"statement"}  # the pending alert carries it
+
+
 def test_a_new_point_of_an_alerted_occasion_from_another_article_queues_an_update(
     db, store
 ) -> None:
     params = DiffParams(channels=CHANNELS, update_channels=("log",))
     store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
     decide_pending(db, params)
+    delivered(db)
     store("outlet-en", "2026-02-11T15:00:00+00:00", RUTTE_SECOND_POINT_EN)
     outcome = decide_pending(db, params)
     assert outcome.statements_new == 0
@@ -364,6 +380,7 @@ def test_a_rendering_of_a_point_already_alerted_queues_no_update(db, store) -> N
     params = DiffParams(channels=CHANNELS, update_channels=CHANNELS)
     store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
     decide_pending(db, params)
+    delivered(db)
     store("outlet-en", "2026-02-11T13:00:00+00:00", RUTTE_EN)
     assert decide_pending(db, params).alerts_queued == 0
 
@@ -374,6 +391,7 @@ def test_an_update_carries_the_points_its_article_added(db, store) -> None:
     params = DiffParams(channels=("log",), update_channels=("log",))
     store("outlet-ru", "2026-02-11T12:00:00+00:00", RUTTE_RU)
     decide_pending(db, params)
+    delivered(db)
     store("outlet-en", "2026-02-11T15:00:00+00:00", RUTTE_SECOND_POINT_EN)
     decide_pending(db, params)
     (update,) = [a for a in due_alerts(db, "log") if a.type == "update"]
