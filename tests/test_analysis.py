@@ -543,3 +543,12 @@ def test_a_day_long_past_set_just_before_dates_the_words_after_it(analyzer: Anal
     )
     (report,) = analyzer.analyze(text, language="ru", published=date(2026, 2, 9))
     assert (report.speaker, report.said_on, report.recap) == ("Marco Rubio", "2025-11-23", True)
+
+
+def test_a_quotation_opening_with_a_negation_is_still_a_statement(analyzer: Analyzer) -> None:
+    text = (
+        "«Не уверен, что разговор принесет окончание конфликта, но уверен, что он важен для "
+        "мирных переговоров», — подчеркнул Вучич."
+    )
+    reports = analyzer.analyze(text, language="ru", published=date(2025, 8, 10))
+    assert [r.speaker for r in reports] == ["Aleksandar Vučić"]

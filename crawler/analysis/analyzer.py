@@ -80,8 +80,14 @@ class Analyzer:
             statement = text[candidate.start : candidate.end].strip(" ,.:;\n")
             if len(tokens(statement)) < MIN_STATEMENT_WORDS:
                 continue
-            # the verb of "X urged both sides to …" opens the statement itself
-            opening = text[candidate.start : candidate.start + 40].split()[:2]
+            # the verb of "X urged both sides to …" opens the statement itself, right after
+            # the window; anywhere else the statement's own words are never read as its verb
+            opening = []
+            if (
+                0 <= candidate.speaker_end <= candidate.start
+                and not text[candidate.speaker_end : candidate.start].strip()
+            ):
+                opening = text[candidate.start : candidate.start + 40].split()[:2]
             if negated(" ".join([_attribution(text, candidate), *opening])):
                 continue  # "did not respond to a request for comment", "не подтвердили"
             mention = self._speaker(text, candidate, tracker, names, last, spans)
