@@ -239,13 +239,30 @@ def test_deciding_again_changes_nothing(db, store) -> None:
     assert (again.reports_decided, again.statements_new, again.alerts_queued) == (0, 0, 0)
 
 
-def test_candidate_search_uses_the_speaker_time_index(db) -> None:
+def test_candidate_search_reads_only_the_speaker_time_index(db) -> None:
+    # the columns the diff's candidate search reads (storage/diff.py: _candidates)
     plan = db.execute(
-        "EXPLAIN QUERY PLAN SELECT id, said_at FROM statements WHERE speaker = ? "
-        "AND said_at BETWEEN ? AND ? ORDER BY said_at",
+        "EXPLAIN QUERY PLAN SELECT id, said_at, about_peace_talks, background FROM statements "
+        "WHERE speaker = ? AND said_at BETWEEN ? AND ? ORDER BY said_at DESC, id DESC",
         ["Mark Rutte", "2026-02-01", "2026-02-20"],
     ).fetchall()
-    assert any("statements_speaker_said" in str(row) for row in plan)
+    assert any("COVERING INDEX statements_speaker_said" in str(row) for row in plan), plan
+
+
+def test_an_articles_later_sentences_with_no_day_keep_the_day_it_gave(db, store) -> None:
+    store(
+        "outlet-ru",
+        "2026-02-12T20:00:00+00:00",
+        "Генсек НАТО Марк Рютте вчера заявил, что поддержал бы любую инициативу, которая "
+        "поможет быстрее завершить войну и начать переговоры о мире.\n\n"
+        "Дмитрий Песков заявил, что Москва ждет ответа Киева на предложения о переговорах.\n\n"
+        "Рютте также отметил, что давать советы Франции о контактах с Москвой перед "
+        "переговорами — не его дело.",
+    )
+    decide_pending(db, PARAMS)
+    (statement,) = [s for s in statements(db) if s["speaker"] == "Mark Rutte"]
+    assert statement["report_count"] == 2
+    assert statement["said_at"] == "2026-02-11T12:00:00+00:00"
 
 
 def test_claims_without_any_shared_evidence_stay_apart() -> None:

@@ -199,3 +199,24 @@ def test_the_alerts_rebuild_keeps_every_alert_and_its_recipients(tmp_path: Path)
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     db.close()
+
+
+def test_an_older_stores_recap_first_statements_become_background(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0009_statements_background")
+    for recap in (0, 1):
+        old.execute(
+            "INSERT INTO statements (speaker, speaker_as_written, text, language, kind, said_at, "
+            "first_seen_at, first_url, about_peace_talks, first_seen_via_recap, updated_at) "
+            "VALUES ('Mark Rutte', 'Рютте', 't', 'ru', 'direct', 's', 's', 'u', 1, ?, 's')",
+            [recap],
+        )
+    old.conn.commit()
+    old.close()
+    db = open_db(path)
+    rows = db.execute("SELECT first_seen_via_recap, background FROM statements").fetchall()
+    assert sorted(rows) == [(0, 0), (1, 1)]
+    db.close()
