@@ -177,10 +177,10 @@ def data_dir(config_path: Path | None = None) -> Path:
 
 
 def default_demo_database() -> Path:
-    """The demo's database: data/peacewatch.db in a checkout (as ``make demo`` always did),
-    else apart from the user's own database, in the data directory's demo/ folder."""
+    """The demo's database, apart from the user's own: data/demo/peacewatch.db in a checkout,
+    else in the data directory's demo/ folder. The demo's other files go beside it."""
     if in_checkout():
-        return Path("data") / "peacewatch.db"
+        return Path("data") / "demo" / "peacewatch.db"
     return platformdirs.user_data_path(APP_NAME) / "demo" / "peacewatch.db"
 
 

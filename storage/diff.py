@@ -22,6 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.db import write_transaction
+from storage.lemmas import lemma_text, merge_lemmas
 from storage.match_score import THRESHOLD, Claim, Match, Pair, choose, parse_time
 from storage.occasion import OccasionKey, is_background, occasion_key, said_at, same_occasion
 from storage.outbox import queue_statement_alerts, queue_update_alerts
@@ -302,8 +303,8 @@ def _create_statement(
             first_seen_at, lead_report_id, first_article_id, first_outlet, first_url, title,
             outlets, outlet_count, report_count, languages, renderings, about_peace_talks,
             first_seen_via_recap, topic_score, topic_concepts, topic_terms, features,
-            created_run_id, updated_at, background)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            created_run_id, updated_at, background, lemmas)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             report["speaker"],
@@ -329,6 +330,7 @@ def _create_statement(
             run_id,
             now,
             int(background),
+            lemma_text(report["text"], report["speaker_as_written"]),
         ],
     )
     statement_id = cursor.lastrowid
@@ -362,6 +364,7 @@ def _join_statement(db: Database, statement_id: int, report: dict[str, Any]) -> 
         ),
         "topic_terms": _merge_list(row["topic_terms"], json.loads(report["topic_terms"] or "[]")),
         "topic_score": max(row["topic_score"], report["topic_score"]),
+        "lemmas": merge_lemmas(row["lemmas"], report["text"], report["speaker_as_written"]),
         "updated_at": utc_now(),
     }
     updates["outlet_count"] = len(json.loads(updates["outlets"]))

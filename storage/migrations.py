@@ -436,3 +436,7 @@ def allow_update_alerts(db: Database) -> None:
             raise
     finally:
         db.conn.execute("PRAGMA foreign_keys=ON")
+
+
+# later migrations register themselves on import, after the ones above
+from storage import migrations_search  # noqa: E402, F401

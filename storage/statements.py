@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.claims import statement_claims
+from storage.lemmas import lemma_query, names_match
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,48 @@ def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def fts_query(text: str) -> str:
-    """A user's words as an FTS5 query: every word must occur, as a prefix.
-
-    Prefixes because the default tokenizer does not stem Russian: "макрон" finds "Макрона".
-    Quoting each word keeps FTS syntax characters in user input harmless.
-    """
-    words = re.findall(r"\w+", text)
-    return " ".join(f'"{w}"*' for w in words)
-
-
 def like_literal(text: str) -> str:
     """``text`` for a LIKE pattern with ``ESCAPE '\\'``: its %, _ and \\ match themselves."""
     return re.sub(r"([\\%_])", r"\\\1", text)
+
+
+def speakers_named(db: Database, name: str) -> list[str]:
+    """The gazetteer's speakers whose name or an alias has every word of ``name``, in any case
+    form or language it lists: "Песков", "Пєсков", "Peskov", "Пескова" name the same person."""
+    found = []
+    for canonical, aliases in db.execute("SELECT name, aliases FROM speakers").fetchall():
+        names = [canonical, *(a for forms in json.loads(aliases).values() for a in forms)]
+        if any(names_match(name, written) for written in names):
+            found.append(canonical)
+    return found
+
+
+def _speaker_condition(db: Database, name: str) -> tuple[str, list[Any]]:
+    """A speaker filter: the gazetteer's people of that name, else part of a name as written."""
+    named = speakers_named(db, name)
+    if named:
+        return f"s.speaker IN ({','.join('?' * len(named))})", named
+    # part of a name, taken literally: % and _ in it are not LIKE wildcards
+    pattern = f"%{like_literal(name)}%"
+    return "(s.speaker LIKE ? ESCAPE '\\' OR s.speaker_as_written LIKE ? ESCAPE '\\')", [
+        pattern,
+        pattern,
+    ]
+
+
+def _search_condition(db: Database, text: str) -> tuple[str, list[Any]] | None:
+    """Every word of ``text`` in some form of the statement's words, or naming its speaker."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for word in re.findall(r"\w+", text):
+        part = "s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)"
+        params.append(lemma_query(word))
+        named = speakers_named(db, word)
+        if named:
+            part = f"({part} OR s.speaker IN ({','.join('?' * len(named))}))"
+            params += named
+        parts.append(part)
+    return (" AND ".join(parts), params) if parts else None
 
 
 def _alerted(statement: dict[str, Any]) -> bool | None:
@@ -63,18 +93,18 @@ def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
     if flt.peace_only:
         where.append("s.about_peace_talks = 1")
     if flt.speaker:
-        # part of a name, taken literally: % and _ in it are not LIKE wildcards
-        where.append("(s.speaker LIKE ? ESCAPE '\\' OR s.speaker_as_written LIKE ? ESCAPE '\\')")
-        params += [f"%{like_literal(flt.speaker)}%"] * 2
+        condition, values = _speaker_condition(db, flt.speaker)
+        where.append(condition)
+        params += values
     if flt.since:
         where.append("s.said_at >= ?")
         params.append(flt.since)
     if flt.search:
-        query = fts_query(flt.search)
-        if not query:
+        search = _search_condition(db, flt.search)
+        if search is None:
             return []
-        where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
-        params.append(query)
+        where.append(search[0])
+        params += search[1]
     sql = f"""
         SELECT s.id, s.speaker, s.speaker_as_written, s.text, s.language, s.kind, s.said_at,
                s.first_seen_at AS first_seen, s.first_outlet,

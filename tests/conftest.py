@@ -12,6 +12,7 @@ from scheduler.demo.articles import ArchiveArticle, load_archive
 from scheduler.demo.server import ArchiveServer, ArchiveSite
 from scheduler.demo.steps import demo_config
 from storage.db import open_db
+from tests.diffstore import analyzer, encoder, store  # noqa: F401 (fixtures for the diff)
 from tests.processes import (
     Proc,
     become_subreaper,

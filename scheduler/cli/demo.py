@@ -16,8 +16,9 @@ from storage.db import StoreError
     "--db",
     "db_path",
     type=click.Path(dir_okay=False),
-    help="Database the demo writes to (default: data/peacewatch.db in a checkout of the "
-    "project, else demo/peacewatch.db in your data directory, apart from your own database).",
+    help="Database the demo writes to, its config, feed and log beside it (default: "
+    "data/demo/peacewatch.db in a checkout of the project, else demo/peacewatch.db in your "
+    "data directory: apart from your own database).",
 )
 @click.option(
     "--port",
@@ -43,7 +44,7 @@ def demo(db_path: str | None, port: int, serve: bool, day: int | None) -> None:
     from scheduler.demo.steps import crawl_days, demo_config, start_archive, wait_for_stop
 
     storage_path = Path(db_path) if db_path else default_demo_database()
-    demo_dir = storage_path.parent / "demo"
+    demo_dir = storage_path.parent
     server = start_archive(port=port, day=1)
     site = server.site
     try:

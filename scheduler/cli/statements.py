@@ -35,9 +35,17 @@ def _since(value: str | None) -> str | None:
     is_flag=True,
     help="Only peace-talk statements not alerted yet or alerted by the last run.",
 )
-@click.option("--speaker", help="Speaker name (canonical or as written; part of it is enough).")
+@click.option(
+    "--speaker",
+    help="Speaker name in any language or case the gazetteer knows (Песков = Пєсков = Peskov); "
+    "a name it does not know: part of the name as written.",
+)
 @click.option("--since", help="Said on or after this date (YYYY-MM-DD or ISO time, UTC).")
-@click.option("--search", help="Full-text search in the statement's words (any language).")
+@click.option(
+    "--search",
+    help="Words of the statement, in any case form (Женева finds Женеве), or its speaker's "
+    "name in any language.",
+)
 @click.option("--peace", "peace_only", is_flag=True, help="Only statements about peace talks.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per statement.")

@@ -46,18 +46,27 @@ def _peacewatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _run_demo(home: Path) -> subprocess.CompletedProcess[str]:
+    return _peacewatch(
+        "demo",
+        "--port",
+        str(DEMO_PORT),
+        "--db",
+        str(home / "data" / "demo" / "peacewatch.db"),
+        cwd=home,
+    )
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     home = tmp_path_factory.mktemp("demo")
-    result = _peacewatch(
-        "demo", "--port", str(DEMO_PORT), "--db", str(home / "data" / "peacewatch.db"), cwd=home
-    )
+    result = _run_demo(home)
     assert result.returncode == 0, result.stderr
     return home, result
 
 
 def _alert_lines(home: Path) -> list[dict]:
-    text = (home / "data" / "alerts.jsonl").read_text(encoding="utf-8")
+    text = (home / "data" / "demo" / "alerts.jsonl").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines()]
 
 
@@ -65,7 +74,7 @@ def test_demo_crawls_both_days_and_stores_articles_from_every_outlet(demo) -> No
     home, result = demo
     assert "day 1: run 1 ok" in result.stdout
     assert "day 2: run 2 ok" in result.stdout
-    db = open_db(home / "data" / "peacewatch.db")
+    db = open_db(home / "data" / "demo" / "peacewatch.db")
     stored = {row[0] for row in db.execute("SELECT DISTINCT source_id FROM articles")}
     runs = [row[0] for row in db.execute("SELECT status FROM runs ORDER BY id")]
     db.close()
@@ -85,7 +94,7 @@ def test_demo_prints_and_logs_one_alert_per_new_peace_statement(demo) -> None:
     alerts = [a for a in lines if a["type"] == "statement"]
     ids = [alert["statement"]["id"] for alert in alerts]
     assert len(ids) == len(set(ids))
-    db = open_db(home / "data" / "peacewatch.db")
+    db = open_db(home / "data" / "demo" / "peacewatch.db")
     peace = db.execute(
         "SELECT COUNT(*) FROM statements WHERE about_peace_talks = 1 AND background = 0"
     ).fetchone()[0]
@@ -95,7 +104,7 @@ def test_demo_prints_and_logs_one_alert_per_new_peace_statement(demo) -> None:
 
 def test_the_seed_statement_is_one_alert_naming_every_outlet_that_carried_it(demo) -> None:
     home, _ = demo
-    db = open_db(home / "data" / "peacewatch.db")
+    db = open_db(home / "data" / "demo" / "peacewatch.db")
     (statement_id,) = db.execute(
         "SELECT statement_id FROM reports WHERE text LIKE ?", [f"%{RUTTE_SEED_QUOTE}%"]
     ).fetchone()
@@ -170,7 +179,7 @@ def test_day_two_alerts_only_statements_new_on_day_two(demo) -> None:
     fresh day-2 report showed to be about peace talks (README: upgrades alert once); about
     day 1's occasions it sends nothing but updates."""
     home, _ = demo
-    db = open_db(home / "data" / "peacewatch.db")
+    db = open_db(home / "data" / "demo" / "peacewatch.db")
     rows = db.execute(
         """
         SELECT a.run_id, s.created_run_id,
@@ -194,9 +203,7 @@ def test_day_two_alerts_only_statements_new_on_day_two(demo) -> None:
 def test_running_the_demo_again_on_the_same_store_alerts_nothing(demo) -> None:
     home, _ = demo
     before = len(_alert_lines(home))
-    again = _peacewatch(
-        "demo", "--port", str(DEMO_PORT), "--db", str(home / "data" / "peacewatch.db"), cwd=home
-    )
+    again = _run_demo(home)
     assert again.returncode == 0, again.stderr
     assert [line for line in again.stdout.splitlines() if line.startswith("alerts raised:")] == [
         "alerts raised: 0",
@@ -236,19 +243,19 @@ def test_statements_search_finds_russian_word_forms(demo) -> None:
     result = _peacewatch("--config", config, "statements", "--json", "--search", "Женев", cwd=home)
     ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
     assert ids
-    db = open_db(home / "data" / "peacewatch.db")
+    db = open_db(home / "data" / "demo" / "peacewatch.db")
     for statement_id in ids:
-        text, renderings = db.execute(
-            "SELECT text, renderings FROM statements WHERE id = ?", [statement_id]
-        ).fetchone()
-        assert "женев" in (text + renderings).lower()  # Женеве, Женеву, Женевы… all found
+        texts = db.execute(
+            "SELECT group_concat(text, ' ') FROM reports WHERE statement_id = ?", [statement_id]
+        ).fetchone()[0]
+        assert "женев" in texts.lower()  # Женеве, Женеву, Женевы, Женеві… all found
     db.close()
 
 
 def test_show_lists_every_report_and_why_it_joined(demo) -> None:
     home, _ = demo
     config = str(home / "data" / "demo" / "peacewatch.toml")
-    db = open_db(home / "data" / "peacewatch.db")
+    db = open_db(home / "data" / "demo" / "peacewatch.db")
     (statement_id,) = db.execute(
         "SELECT id FROM statements ORDER BY report_count DESC LIMIT 1"
     ).fetchone()
