@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PACKAGES := crawler scheduler storage
 
-.PHONY: demo test lint bench clean install-check
+.PHONY: demo test lint bench clean install-check screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# The README's pictures of the web view, taken by the browser test (needs Chromium).
+screenshots: $(STAMP)
+	mkdir -p docs/screenshots
+	PEACEWATCH_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/e2e/test_ui.py -k screenshots
 
 # Build the wheel, install it in a fresh venv outside the checkout, run it from elsewhere.
 install-check:

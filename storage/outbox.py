@@ -341,3 +341,24 @@ def _insert_alert(
         ],
     )
     return int(cursor.rowcount)
+
+
+def outbox_summary(db: Database) -> list[dict[str, Any]]:
+    """Per channel: alerts pending (or being sent), failed and sent, and the last error with
+    its time — what ``status`` and the web view show of the outbox."""
+    return _rows(
+        db,
+        """
+        SELECT channel,
+               SUM(status IN ('pending', 'sending')) AS pending,
+               SUM(status = 'failed') AS failed,
+               SUM(status = 'sent') AS sent,
+               (SELECT last_error FROM alerts e WHERE e.channel = a.channel
+                  AND e.last_error IS NOT NULL ORDER BY e.id DESC LIMIT 1) AS last_error,
+               (SELECT COALESCE(e.next_attempt_at, e.created_at) FROM alerts e
+                  WHERE e.channel = a.channel AND e.last_error IS NOT NULL
+                  ORDER BY e.id DESC LIMIT 1) AS last_error_at
+        FROM alerts a GROUP BY channel ORDER BY channel
+        """,
+        [],
+    )

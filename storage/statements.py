@@ -21,6 +21,10 @@ class StatementFilter:
     search: str | None = None
     peace_only: bool = False
     limit: int = 50
+    #: said on this day (YYYY-MM-DD, UTC)
+    day: str | None = None
+    #: leave out background statements (told as old news: never alerted)
+    fresh_only: bool = False
 
 
 def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -99,6 +103,11 @@ def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
     if flt.since:
         where.append("s.said_at >= ?")
         params.append(flt.since)
+    if flt.day:
+        where.append("s.said_at >= ? AND s.said_at < ?")
+        params += [flt.day, flt.day + "\uffff"]
+    if flt.fresh_only:
+        where.append("s.background = 0")
     if flt.search:
         search = _search_condition(db, flt.search)
         if search is None:
@@ -178,3 +187,21 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
         [statement_id],
     )
     return statement
+
+
+def peace_statements_per_day(
+    db: Database, since: str, speaker: str | None = None
+) -> list[dict[str, Any]]:
+    """Peace-talk statements per day said and speaker, background left out (the chart of the
+    web view)."""
+    where = "about_peace_talks = 1 AND background = 0 AND said_at >= ?"
+    params: list[Any] = [since]
+    if speaker:
+        where += " AND speaker = ?"
+        params.append(speaker)
+    return _rows(
+        db,
+        f"SELECT substr(said_at, 1, 10) AS day, speaker, COUNT(*) AS statements "
+        f"FROM statements WHERE {where} GROUP BY day, speaker ORDER BY day, speaker",
+        params,
+    )

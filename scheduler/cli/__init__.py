@@ -7,9 +7,15 @@ from scheduler.cli.crawl import COMMANDS as CRAWL_COMMANDS
 from scheduler.cli.demo import COMMANDS as DEMO_COMMANDS
 from scheduler.cli.setup import COMMANDS as SETUP_COMMANDS
 from scheduler.cli.statements import COMMANDS as STATEMENT_COMMANDS
+from scheduler.cli.ui import COMMANDS as UI_COMMANDS
 
 for _command in (
-    CRAWL_COMMANDS + STATEMENT_COMMANDS + ANALYSIS_COMMANDS + DEMO_COMMANDS + SETUP_COMMANDS
+    CRAWL_COMMANDS
+    + STATEMENT_COMMANDS
+    + ANALYSIS_COMMANDS
+    + DEMO_COMMANDS
+    + SETUP_COMMANDS
+    + UI_COMMANDS
 ):
     cli.add_command(_command)
 
