@@ -146,8 +146,9 @@ def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
     statement = _rows(
         db,
         """
-        SELECT s.*, a.fetched_url AS first_fetched_url
+        SELECT s.*, a.fetched_url AS first_fetched_url, k.kind AS speaker_kind
         FROM statements s LEFT JOIN articles a ON a.id = s.first_article_id
+        LEFT JOIN speakers k ON k.name = s.speaker
         WHERE s.id = ?
         """,
         [statement_id],
@@ -179,6 +180,8 @@ def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
         "id": statement["id"],
         "speaker": statement["speaker"],
         "speaker_as_written": statement["speaker_as_written"],
+        # person / body / … as the gazetteer has it ("person" for a name it does not know)
+        "speaker_kind": statement["speaker_kind"] or "person",
         "text": statement["text"],
         "language": statement["language"],
         "kind": statement["kind"],

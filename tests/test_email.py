@@ -65,7 +65,7 @@ def test_immediate_mail_carries_the_statement_and_an_encoded_cyrillic_subject() 
     assert message["From"] == SENDER
     assert message["To"] == RECIPIENT
     assert message["Date"]
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     for expected in (
         "Mark Rutte",
         "as written: Рютте",
@@ -111,16 +111,16 @@ def test_subject_survives_folding_without_losing_blanks(text: str) -> None:
 
 def test_recap_first_statement_says_so() -> None:
     message = build_message([statement_alert(recap=True)], settings_for(25))
-    assert "first seen through a recap" in message.get_content()
+    assert "first seen through a recap" in message.get_body(("plain",)).get_content()
 
 
 def test_health_alert_subject_names_source_and_state() -> None:
     failing = build_message([health_alert("failing")], settings_for(25))
     recovered = build_message([health_alert("recovered")], settings_for(25))
     assert failing["Subject"] == "[peacewatch] source УНИАН (рус.) failing"
-    assert "no articles in 3 runs (usually 12)" in failing.get_content()
+    assert "no articles in 3 runs (usually 12)" in failing.get_body(("plain",)).get_content()
     assert recovered["Subject"] == "[peacewatch] source УНИАН (рус.) recovered"
-    assert "has recovered" in recovered.get_content()
+    assert "has recovered" in recovered.get_body(("plain",)).get_content()
 
 
 def test_digest_of_three_alerts_is_one_mail_listing_all_three() -> None:
@@ -134,9 +134,9 @@ def test_digest_of_three_alerts_is_one_mail_listing_all_three() -> None:
         deliver(alerts, settings_for(port, mode="digest"))
     [got] = handler.received
     message = got.message
-    assert message["Subject"] == "[peacewatch] 3 new statements"
+    assert message["Subject"] == "[peacewatch] Rutte, Macron +1: 3 new statements on peace talks"
     assert message["Message-ID"] == message_id([a["key"] for a in alerts], "example.org")
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     for speaker, number in (("Mark Rutte", 1), ("Emmanuel Macron", 2), ("Volodymyr Zelensky", 3)):
         assert f"{number}. {speaker}:" in body
         assert f"statement-{number}-email" in body
@@ -148,7 +148,9 @@ def test_digest_subject_mentions_health_alerts() -> None:
     message = build_message(
         [statement_alert(1), statement_alert(2), health_alert()], settings_for(25)
     )
-    assert message["Subject"] == "[peacewatch] 2 new statements, 1 source health alert"
+    assert message["Subject"] == (
+        "[peacewatch] Rutte: 2 new statements on peace talks, 1 source health alert"
+    )
 
 
 def test_message_id_is_stable_for_the_same_keys_and_differs_for_others() -> None:
@@ -220,7 +222,7 @@ def test_body_keeps_scraped_text_but_drops_control_characters() -> None:
         [statement_alert(text="мир\x00 и\x1b[31m переговоры\r\nвторая строка\tтаб")],
         settings_for(25),
     )
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     assert "мир и[31m переговоры\n  вторая строка\tтаб" in body
     assert "\x00" not in body
     assert "\x1b" not in body
@@ -247,7 +249,31 @@ def test_an_update_says_what_the_new_article_added_to_a_statement_already_alerte
     with smtp_server(handler) as port:
         assert deliver([update, statement_alert(8)], settings_for(port)) == {}
     [got] = handler.received
-    assert "1 new statement, 1 update" in str(got.message["Subject"])
+    assert "1 new statement on peace talks, 1 update" in str(got.message["Subject"])
     body = got.message.get_body(("plain",)).get_content()
     assert "Update: kyiv-independent carried new points" in body
     assert "it was not his role to advise allies" in body
+
+
+def test_a_digest_lists_the_newest_occasion_first_under_counts() -> None:
+    older = statement_alert(1, speaker="Mark Rutte")
+    newer = statement_alert(2, speaker="Dmitry Peskov", text="Переговоры продолжатся в Женеве")
+    older["statement"]["said_at"] = "2026-02-11T10:00:00+00:00"
+    newer["statement"]["said_at"] = "2026-02-12T10:00:00+00:00"
+    body = build_message([older, newer], settings_for(25)).get_body(("plain",)).get_content()
+    assert body.startswith("peacewatch digest: 2 new statements on peace talks.")
+    assert body.index("1. Dmitry Peskov:") < body.index("2. Mark Rutte:")
+
+
+def test_every_mail_has_an_html_part_from_the_web_views_templates() -> None:
+    alerts = [statement_alert(1, speaker="Mark Rutte"), health_alert()]
+    alerts[0]["statement"]["title"] = "<script>alert(1)</script>"
+    alerts[0]["statement"]["text"] = "Рютте: <b>не</b> мешать контактам"
+    message = build_message(alerts, settings_for(25))
+    assert message.get_content_type() == "multipart/alternative"
+    html = message.get_body(("html",)).get_content()
+    assert 'id="summary"' in html and "1 new statement on peace talks" in html
+    assert 'class="pw-statement' in html  # the web view's statement card
+    assert "&lt;b&gt;не&lt;/b&gt;" in html and "<b>не</b>" not in html  # scraped text escaped
+    assert "<script" not in html
+    assert 'href="/speaker' not in html  # no link into a web view whose address it lacks

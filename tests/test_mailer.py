@@ -107,7 +107,7 @@ def test_implicit_tls_delivers(tls_context: ssl.SSLContext, ca_file: Path) -> No
     with smtp_server(handler, ssl_context=tls_context) as port:
         deliver([statement_alert()], settings_for(port, "tls", ca_file=ca_file))
     assert len(handler.received) == 1
-    assert "Mark Rutte" in handler.received[0].message.get_content()
+    assert "Mark Rutte" in handler.received[0].message.get_body(("plain",)).get_content()
 
 
 def test_implicit_tls_to_a_plain_smtp_port_is_refused(ca_file: Path) -> None:

@@ -21,6 +21,8 @@ from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
+from scheduler.alerts.digest import counts, digest, digest_subject
+from scheduler.alerts.email_html import html_body
 from scheduler.config import EmailSettings
 from storage.text import safe_line, safe_text
 
@@ -111,32 +113,16 @@ def _health_subject_part(health: dict[str, Any]) -> str:
     return f"source {name} {state}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _title(alert: dict[str, Any], update: str = "update: ") -> str:
+    """One alert in a line: a subject, or a digest's entry."""
+    if alert.get("type") == "health":
+        return _health_subject_part(alert.get("health") or {})
+    part = _statement_subject_part(alert.get("statement") or {})
+    return update + part if alert.get("type") == "update" else part
 
 
 def _subject(alerts: Sequence[dict[str, Any]], prefix: str) -> str:
-    if len(alerts) == 1:
-        alert = alerts[0]
-        if alert.get("type") == "health":
-            part = _health_subject_part(alert.get("health") or {})
-        elif alert.get("type") == "update":
-            part = "update: " + _statement_subject_part(alert.get("statement") or {})
-        else:
-            part = _statement_subject_part(alert.get("statement") or {})
-    else:
-        kinds = [a.get("type") for a in alerts]
-        statements = sum(1 for k in kinds if k not in ("health", "update"))
-        updates = kinds.count("update")
-        health = kinds.count("health")
-        parts = []
-        if statements:
-            parts.append(f"{_plural(statements, 'new statement')}")
-        if updates:
-            parts.append(f"{_plural(updates, 'update')}")
-        if health:
-            parts.append(f"{_plural(health, 'source health alert')}")
-        part = ", ".join(parts)
+    part = _title(alerts[0]) if len(alerts) == 1 else digest_subject(alerts)
     return sanitize_header(f"{prefix} {part}" if prefix else part)
 
 
@@ -274,27 +260,23 @@ def _alert_body(alert: dict[str, Any]) -> list[str]:
 def _body(alerts: Sequence[dict[str, Any]]) -> str:
     if len(alerts) == 1:
         return "\n".join(_alert_body(alerts[0])) + "\n"
-    statements = [a for a in alerts if a.get("type") not in ("health", "update")]
-    updates = [a for a in alerts if a.get("type") == "update"]
-    health = [a for a in alerts if a.get("type") == "health"]
-    counts = []
-    if statements:
-        counts.append(_plural(len(statements), "new statement"))
-    if updates:
-        counts.append(_plural(len(updates), "update"))
-    if health:
-        counts.append(_plural(len(health), "source health alert"))
-    lines = [f"peacewatch digest: {', '.join(counts)}.", ""]
-    for number, alert in enumerate([*statements, *updates, *health], 1):
-        if alert.get("type") == "health":
-            title = _health_subject_part(alert.get("health") or {})
-        elif alert.get("type") == "update":
-            title = "Update: " + _statement_subject_part(alert.get("statement") or {})
-        else:
-            title = _statement_subject_part(alert.get("statement") or {})
-        lines += ["=" * 72, f"{number}. {title}", "=" * 72, ""]
-        lines += _alert_body(alert)
-        lines.append("")
+    found = digest(alerts)
+    lines = [f"peacewatch digest: {counts(found)}.", ""]
+    sections = (
+        (found.statements, "New statements on peace talks, newest occasion first"),
+        (found.updates, "Updates: new points of statements already alerted"),
+        (found.health, "Source health"),
+    )
+    number = 0
+    for section, heading in sections:
+        if not section:
+            continue
+        lines += [heading.upper(), ""]
+        for alert in section:
+            number += 1
+            lines += ["=" * 72, f"{number}. {_title(alert, 'Update: ')}", "=" * 72, ""]
+            lines += _alert_body(alert)
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -377,6 +359,8 @@ def build_message(
     # Quoted-printable keeps the mail 7-bit clean for relays without 8BITMIME and the URLs
     # readable in the raw source.
     message.set_content(body, charset="utf-8", cte="7bit" if body.isascii() else "quoted-printable")
+    # the same alerts as HTML, from the web view's templates; a client shows one of the two
+    message.add_alternative(html_body(alerts), subtype="html", cte="quoted-printable")
     return message
 
 

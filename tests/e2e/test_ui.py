@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.alerts.email import build_message
 from storage.db import open_db
+from storage.outbox import OutboxAlert, alert_payload
 from tests.browser import dom, screenshot
+from tests.smtpserver import settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -157,3 +160,45 @@ def test_screenshots_at_two_widths(ui: str, tmp_path: Path, width: int, height: 
     keep = os.environ.get("PEACEWATCH_SCREENSHOTS")
     if keep:  # `make screenshots` refreshes the README's pictures
         shutil.copy(shot, Path(keep) / shot.name)
+
+
+def test_the_html_digest_of_the_demos_alerts_renders_in_the_browser(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    db = open_db(demo_db)
+    try:
+        rows = db.execute(
+            "SELECT id, key, channel, type, statement_id, created_at FROM alerts "
+            "WHERE type IN ('statement', 'update') ORDER BY id LIMIT 8"
+        ).fetchall()
+        alerts = [
+            alert_payload(
+                db,
+                OutboxAlert(
+                    id=i,
+                    key=k,
+                    channel=c,
+                    type=t,
+                    statement_id=sid,
+                    source_id=None,
+                    payload={},
+                    status="pending",
+                    attempts=0,
+                    message_id=None,
+                    created_at=at,
+                ),
+            )
+            for i, k, c, t, sid, at in rows
+        ]
+    finally:
+        db.close()
+    message = build_message(alerts, settings_for(25, mode="digest"))
+    page = tmp_path / "digest.html"
+    page.write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
+    shown = dom(page.as_uri())
+    assert "new statements on peace talks" in shown
+    assert shown.count('class="pw-statement') == len(alerts)
+    speakers = {a["statement"]["speaker"] for a in alerts}
+    assert all(name in shown for name in speakers)
+    shot = screenshot(page.as_uri(), tmp_path / "digest.png", 800, 1200)
+    assert shot.stat().st_size > 20_000

@@ -142,7 +142,9 @@ def statuses(config: Config) -> Counter[str]:
 
 def keys_in(mail: Received) -> list[str]:
     """The alert keys a mail carries (each alert's footer names its key)."""
-    return re.findall(r"alert (statement-\d+-email)", mail.message.get_content())
+    return re.findall(
+        r"alert (statement-\d+-email)", mail.message.get_body(("plain",)).get_content()
+    )
 
 
 def copies_per_recipient(mails: list[Received]) -> Counter[str]:
@@ -252,9 +254,15 @@ def test_one_oversized_statement_goes_shortened_and_never_takes_the_others_down(
     assert report.delivery is not None and report.delivery.sent == 6
     assert statuses(config) == {"sent": 6}
     assert_each_alert_in_one_mail(server.received, 6)
-    [alone] = [mail for mail in server.received if "shortened to fit" in mail.message.get_content()]
+    [alone] = [
+        mail
+        for mail in server.received
+        if "shortened to fit" in mail.message.get_body(("plain",)).get_content()
+    ]
     assert len(keys_in(alone)) == 1
-    assert "unian.example/2" in alone.message.get_content()  # the link to the full text stays
+    assert (
+        "unian.example/2" in alone.message.get_body(("plain",)).get_content()
+    )  # the link to the full text stays
 
 
 def test_a_digest_refused_as_too_big_without_size_advertised_is_split_until_it_fits(
