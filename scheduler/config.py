@@ -45,6 +45,7 @@ from scheduler.settings import (
     UPDATE_MODES,
     AlertSettings,
     AnalysisSettings,
+    ChatSettings,
     Config,
     ConfigError,
     CrawlSettings,
@@ -71,6 +72,7 @@ __all__ = [
     "SEEDS_DIR",
     "AlertSettings",
     "AnalysisSettings",
+    "ChatSettings",
     "Config",
     "ConfigError",
     "CrawlSettings",
@@ -87,7 +89,7 @@ __all__ = [
 ]
 
 
-ALERT_CHANNELS = ("log", "email")
+ALERT_CHANNELS = ("log", "email", "chat")
 EMAIL_SECURITY = ("starttls", "tls", "none")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -318,7 +320,8 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
         raise ConfigError(f"[alerts.email] security must be one of {', '.join(EMAIL_SECURITY)}")
     if email_data["mode"] not in ("immediate", "digest"):
         raise ConfigError("[alerts.email] mode must be immediate or digest")
-    for section, values in (("email", email_data), ("log", data["log"])):
+    chat_data = dict(data["chat"])
+    for section, values in (("email", email_data), ("log", data["log"]), ("chat", chat_data)):
         if values.get("updates", "digest") not in UPDATE_MODES:
             raise ConfigError(
                 f"[alerts.{section}] updates must be one of {', '.join(UPDATE_MODES)}"
@@ -339,6 +342,16 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
     email_data["recipients"] = tuple(email_data["recipients"])
     email_data["password"] = Secret(os.environ.get(email_data["password_env"], ""))
     email = _build(EmailSettings, email_data, "[alerts.email]")
+    # Apprise's own separators: blanks and commas between service URLs
+    chat_data["urls"] = tuple(
+        Secret(url) for url in re.split(r"[\s,]+", os.environ.get(chat_data["urls_env"], "")) if url
+    )
+    if "chat" in channels and not chat_data["urls"]:
+        raise ConfigError(
+            f"[alerts.chat] the chat channel is on but ${chat_data['urls_env']} names no service "
+            "URL (Apprise URLs, separated by blanks or commas)"
+        )
+    chat = _build(ChatSettings, chat_data, "[alerts.chat]")
     log_data = data["log"]
     return AlertSettings(
         channels=channels,
@@ -355,6 +368,7 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
             updates=str(log_data.get("updates", "digest")),
         ),
         email=email,
+        chat=chat,
     )
 
 

@@ -178,6 +178,7 @@ NUMBERS: dict[str, dict[str, Number]] = {
         "max_resends": _count(0, 100),
     },
     "alerts.email": {"port": _count(1, 65535), "timeout_seconds": _positive(HOUR)},
+    "alerts.chat": {"timeout_seconds": _positive(HOUR)},
 }
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -161,6 +161,17 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class ChatSettings:
+    """Chat and webhook services through Apprise (Telegram, Slack, Matrix, ntfy, a JSON
+    webhook…): their URLs carry tokens, so they come from the environment only."""
+
+    urls_env: str = "PEACEWATCH_APPRISE_URLS"
+    urls: tuple[Secret, ...] = ()
+    updates: str = "digest"  # digest | immediate | off
+    timeout_seconds: float = 30
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     channels: tuple[str, ...] = ("log",)
     max_attempts: int = 5
@@ -176,6 +187,7 @@ class AlertSettings:
     max_resends: int = 3
     log: LogChannelSettings = field(default_factory=LogChannelSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any
 
 from scheduler.alerts import email as email_channel
 from scheduler.alerts import mailer
+from scheduler.alerts.chat import deliver_chat
 from scheduler.alerts.log import write_alerts
 from scheduler.config import AlertSettings
 from storage.crashpoints import crash_point
@@ -119,6 +120,13 @@ def deliver_alerts(
             report.left += len(due)
         elif channel == "log":
             _deliver_log(db, due, settings, report)
+        elif channel == "chat":
+            sent, retrying, failed, errors = deliver_chat(db, due, settings, halt.now)
+            report.sent += sent
+            report.retrying += retrying
+            report.failed += failed
+            report.errors += errors
+            report.left += len(due) - sent - retrying - failed
         else:
             _EmailDelivery(db, settings, report, halt).run(due)
     if report.left and halt.reason == "stop":

@@ -31,7 +31,9 @@ __all__ = [
     "fit_messages",
     "message_bytes",
     "message_id",
+    "plain_body",
     "sanitize_header",
+    "subject_line",
 ]
 
 SUBJECT_LIMIT = 180
@@ -121,7 +123,7 @@ def _title(alert: dict[str, Any], update: str = "update: ") -> str:
     return update + part if alert.get("type") == "update" else part
 
 
-def _subject(alerts: Sequence[dict[str, Any]], prefix: str) -> str:
+def subject_line(alerts: Sequence[dict[str, Any]], prefix: str) -> str:
     part = _title(alerts[0]) if len(alerts) == 1 else digest_subject(alerts)
     return sanitize_header(f"{prefix} {part}" if prefix else part)
 
@@ -257,7 +259,7 @@ def _alert_body(alert: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _body(alerts: Sequence[dict[str, Any]]) -> str:
+def plain_body(alerts: Sequence[dict[str, Any]]) -> str:
     if len(alerts) == 1:
         return "\n".join(_alert_body(alerts[0])) + "\n"
     found = digest(alerts)
@@ -347,7 +349,7 @@ def build_message(
     if shortened:
         alerts = [_shortened(alert) for alert in alerts]
     message = EmailMessage(policy=default_policy)
-    _set_subject(message, _subject(alerts, sanitize_header(settings.subject_prefix, 40)))
+    _set_subject(message, subject_line(alerts, sanitize_header(settings.subject_prefix, 40)))
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Date"] = format_datetime(datetime.now(UTC), usegmt=True)
@@ -355,7 +357,7 @@ def build_message(
     message["Message-ID"] = message_id(keys, _domain(settings.sender))
     # RFC 3834: tells vacation responders and mailing lists not to answer a robot.
     message["Auto-Submitted"] = "auto-generated"
-    body = _body(alerts)
+    body = plain_body(alerts)
     # Quoted-printable keeps the mail 7-bit clean for relays without 8BITMIME and the URLs
     # readable in the raw source.
     message.set_content(body, charset="utf-8", cte="7bit" if body.isascii() else "quoted-printable")
