@@ -365,3 +365,24 @@ def outbox_summary(db: Database) -> list[dict[str, Any]]:
         """,
         [],
     )
+
+
+def retry_failed(db: Database, channel: str | None = None) -> int:
+    """Failed alerts (of one channel, or all) put back as pending, due now, their tries counted
+    afresh; the recipients that had given up are asked again, those that have them are not."""
+    where = "status = 'failed'" + (" AND channel = ?" if channel else "")
+    params: list[Any] = [channel] if channel else []
+    with write_transaction(db):
+        ids = [row[0] for row in db.execute(f"SELECT id FROM alerts WHERE {where}", params)]
+        for alert_id in ids:
+            db.execute(
+                "UPDATE alerts SET status = 'pending', attempts = 0, next_attempt_at = ? "
+                "WHERE id = ?",
+                [utc_now(), alert_id],
+            )
+            db.execute(
+                "UPDATE alert_recipients SET status = 'refused', attempts = 0 "
+                "WHERE alert_id = ? AND status = 'failed'",
+                [alert_id],
+            )
+    return len(ids)

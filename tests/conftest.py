@@ -22,6 +22,7 @@ from tests.processes import (
     reap_zombies,
     wait_gone,
 )
+from tests.webhook import endpoint  # noqa: F401 (fixture for the chat channel)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -45,7 +45,7 @@ def service_name(url: str) -> str:
     return f"{masked.split('?', 1)[0]} #{digest}"
 
 
-def _notify(url: str, title: str, body: str, timeout: float) -> bool:
+def notify_service(url: str, title: str, body: str, timeout: float) -> bool:
     import apprise
 
     service = apprise.Apprise()
@@ -75,7 +75,7 @@ def deliver_chat(
     due: list[OutboxAlert],
     settings: AlertSettings,
     halted: Callable[[], bool],
-    notify: Callable[[str, str, str, float], bool] = _notify,
+    notify: Callable[[str, str, str, float], bool] = notify_service,
 ) -> tuple[int, int, int, list[str]]:
     """Send what is due to every service that does not have it yet; (sent, retrying, failed,
     errors) over the alerts. ``halted``: checked before each message."""

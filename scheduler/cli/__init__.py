@@ -1,6 +1,7 @@
 """The ``peacewatch`` command line: one small module per group of commands, each command a few
 lines over library functions (DESIGN §6)."""
 
+from scheduler.cli.alerts import COMMANDS as ALERT_COMMANDS
 from scheduler.cli.analysis import COMMANDS as ANALYSIS_COMMANDS
 from scheduler.cli.app import EXIT_ALL_SOURCES_FAILED, cli
 from scheduler.cli.crawl import COMMANDS as CRAWL_COMMANDS
@@ -16,6 +17,7 @@ for _command in (
     + DEMO_COMMANDS
     + SETUP_COMMANDS
     + UI_COMMANDS
+    + ALERT_COMMANDS
 ):
     cli.add_command(_command)
 

@@ -20,7 +20,7 @@ from scheduler.cli.app import (
     setup_logging,
     store_error,
 )
-from scheduler.cli.render import echo_cycle, echo_problems, status_table
+from scheduler.cli.render import echo_cycle, echo_problems, outbox_table, status_table
 from scheduler.lock import LockHeld
 from storage.db import StoreError
 
@@ -129,12 +129,21 @@ def daemon(obj: Context, verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
-    """Per source: last run, next due, articles, reports, new statements, errors, health."""
+    """Per source: last run, next due, articles, reports, new statements, errors, health; per
+    alert channel: pending, failed and sent alerts, and the last error."""
     from scheduler.status import source_status
+    from storage.outbox import outbox_summary
 
     config = obj.config()
-    rows = read_store(config, lambda db: source_status(db, config))
-    echo_rows(rows, as_json, status_table)
+    rows, outbox = read_store(config, lambda db: (source_status(db, config), outbox_summary(db)))
+    if as_json:  # one object a line; "record" tells a source's line from a channel's
+        echo_rows([{"record": "source", **row} for row in rows], True, status_table)
+        echo_rows([{"record": "outbox", **row} for row in outbox], True, outbox_table)
+        return
+    echo_rows(rows, False, status_table)
+    if outbox:
+        click.echo()
+        echo_rows(outbox, False, outbox_table)
 
 
 @click.command()

@@ -93,6 +93,24 @@ def status_table(rows: list[dict[str, Any]]) -> str:
     )
 
 
+def outbox_table(rows: list[dict[str, Any]]) -> str:
+    """The outbox per alert channel: what waits, what failed, and the last error."""
+    return table(
+        ("channel", "pending", "failed", "sent", "last error", "at"),
+        [
+            (
+                r["channel"],
+                r["pending"],
+                r["failed"],
+                r["sent"],
+                shorten(r["last_error"] or "", 70),
+                _minute(r["last_error_at"]),
+            )
+            for r in rows
+        ],
+    )
+
+
 def statements_table(rows: list[dict[str, Any]]) -> str:
     return table(
         ("id", "said (UTC)", "speaker", "lang", "outlets", "peace", "alerted", "text"),
