@@ -329,6 +329,12 @@ def _shortened(alert: dict[str, Any]) -> dict[str, Any]:
     title = str(statement.get("title") or "")
     if len(title) > _SHORT_TEXT:
         short["title"] = title[:_SHORT_TEXT].rstrip() + " …"
+    short["claims"] = [
+        {**claim, "text": str(claim.get("text") or "")[:_SHORT_TEXT].rstrip() + _SHORTENED_NOTE}
+        if len(str(claim.get("text") or "")) > _SHORT_TEXT
+        else claim
+        for claim in statement.get("claims") or ()
+    ]
     outlets = list(statement.get("outlets") or ())
     if len(outlets) > _SHORT_OUTLETS:
         short["outlets"] = outlets[:_SHORT_OUTLETS]
