@@ -359,6 +359,8 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
         retry_backoff_seconds=float(data["retry_backoff_seconds"]),
         atom_path=path_or(data["atom_path"], None) if data["atom_path"] else None,
         atom_entries=int(data["atom_entries"]),
+        atom_keep_days=float(data["atom"]["keep_days"]),
+        atom_self_url=str(data["atom"]["self_url"]),
         delivery_budget_seconds=float(data["delivery_budget_seconds"]),
         max_immediate_per_cycle=int(data["max_immediate_per_cycle"]),
         max_resends=int(data["max_resends"]),

@@ -179,6 +179,7 @@ NUMBERS: dict[str, dict[str, Number]] = {
     },
     "alerts.email": {"port": _count(1, 65535), "timeout_seconds": _positive(HOUR)},
     "alerts.chat": {"timeout_seconds": _positive(HOUR)},
+    "alerts.atom": {"keep_days": _positive(3650)},
 }
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -152,7 +152,13 @@ def deliver_and_publish(
     """Deliver what the outbox has due, then rewrite the Atom feed."""
     delivery = deliver_alerts(db, config.alerts, stopping)
     if config.alerts.atom_path is not None:
-        write_atom_feed(db, config.alerts.atom_path, config.alerts.atom_entries)
+        write_atom_feed(
+            db,
+            config.alerts.atom_path,
+            config.alerts.atom_entries,
+            config.alerts.atom_keep_days,
+            config.alerts.atom_self_url,
+        )
     return delivery
 
 

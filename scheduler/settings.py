@@ -177,7 +177,11 @@ class AlertSettings:
     max_attempts: int = 5
     retry_backoff_seconds: float = 60
     atom_path: Path | None = None
-    atom_entries: int = 50
+    #: the feed holds the statements of the last this many days, at most ``atom_entries``
+    atom_entries: int = 1000
+    atom_keep_days: float = 7
+    #: the feed's public address for its rel="self" link ("" = the file's own URI)
+    atom_self_url: str = ""
     #: one delivery (a cycle's, or the daemon's retry timer's) stops starting new messages
     #: after this long; what is left stays pending for the next
     delivery_budget_seconds: float = 120

@@ -187,6 +187,7 @@ def statement_payload(db: Database, statement_id: int) -> dict[str, Any]:
         "kind": statement["kind"],
         "said_at": statement["said_at"],
         "first_seen": statement["first_seen_at"],
+        "updated_at": statement["updated_at"],
         "first_outlet": statement["first_outlet"],
         "first_outlet_name": first_name,
         "first_url": statement["first_fetched_url"] or statement["first_url"],

@@ -167,6 +167,44 @@ def test_the_atom_feed_lists_peace_statements_as_valid_xml(
     assert link is not None and link.get("href") == "https://unian.example/1"
 
 
+def _entries(path: Path) -> list[ET.Element]:
+    return ET.parse(path).getroot().findall(f"{{{ATOM}}}entry")
+
+
+def test_the_atom_feed_names_itself_with_rel_self(db, peace_statement: int, tmp_path: Path) -> None:
+    path = tmp_path / "alerts.atom"
+    write_atom_feed(db, path, self_url="https://desk.example/alerts.atom")
+    [link] = [
+        link
+        for link in ET.parse(path).getroot().findall(f"{{{ATOM}}}link")
+        if link.get("rel") == "self"
+    ]
+    assert link.get("href") == "https://desk.example/alerts.atom"
+
+
+def test_the_atom_feed_holds_every_statement_of_the_last_keep_days(
+    db, peace_statement: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "alerts.atom"
+    assert write_atom_feed(db, path, keep_days=7) == 1
+    db.execute("UPDATE statements SET updated_at = '2020-01-01T00:00:00+00:00'")
+    assert write_atom_feed(db, path, keep_days=7) == 0
+    assert _entries(path) == []
+
+
+def test_an_updated_statement_is_the_same_entry_updated_not_a_second_one(
+    db, peace_statement: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "alerts.atom"
+    write_atom_feed(db, path)
+    [before] = _entries(path)
+    db.execute("UPDATE statements SET updated_at = '2099-01-01T00:00:00+00:00'")
+    write_atom_feed(db, path)
+    [after] = _entries(path)
+    assert after.findtext(f"{{{ATOM}}}id") == before.findtext(f"{{{ATOM}}}id")
+    assert after.findtext(f"{{{ATOM}}}updated") == "2099-01-01T00:00:00+00:00"
+
+
 def test_email_settings_never_show_the_password() -> None:
     from scheduler.config import Secret
 
