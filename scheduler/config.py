@@ -309,18 +309,39 @@ def _load_merged(data: dict[str, Any], base_dir: Path, path: Path | None) -> Con
     )
 
 
+FILTER_KINDS = ("new", "update", "health")
+
+
+def _filter_fields(values: dict[str, Any], section: str) -> dict[str, Any]:
+    """A channel's filter keys, checked, lists as tuples (DESIGN §7)."""
+    for key, allowed in (("kinds", FILTER_KINDS), ("languages", LANGUAGES)):
+        unknown = [v for v in values[key] if v not in allowed]
+        if unknown:
+            raise ConfigError(
+                f"[alerts.{section}] {key}: unknown {unknown[0]!r} (one of {', '.join(allowed)})"
+            )
+    return {
+        "speakers": tuple(str(v) for v in values["speakers"]),
+        "languages": tuple(values["languages"]),
+        "kinds": tuple(values["kinds"]),
+        "min_outlets": int(values["min_outlets"]),
+        "min_topic_score": float(values["min_topic_score"]),
+        "max_per_cycle": int(values["max_per_cycle"]),
+    }
+
+
 def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
     channels = tuple(data["channels"])
     for channel in channels:
         if channel not in ALERT_CHANNELS:
             known = ", ".join(ALERT_CHANNELS)
             raise ConfigError(f"[alerts] channels: unknown channel {channel!r} (one of {known})")
-    email_data = dict(data["email"])
+    email_data = {**data["email"], **_filter_fields(data["email"], "email")}
     if email_data["security"] not in EMAIL_SECURITY:
         raise ConfigError(f"[alerts.email] security must be one of {', '.join(EMAIL_SECURITY)}")
     if email_data["mode"] not in ("immediate", "digest"):
         raise ConfigError("[alerts.email] mode must be immediate or digest")
-    chat_data = dict(data["chat"])
+    chat_data = {**data["chat"], **_filter_fields(data["chat"], "chat")}
     for section, values in (("email", email_data), ("log", data["log"]), ("chat", chat_data)):
         if values.get("updates", "digest") not in UPDATE_MODES:
             raise ConfigError(
@@ -368,6 +389,7 @@ def _alert_settings(data: dict[str, Any], path_or: Any) -> AlertSettings:
             path=path_or(log_data["path"], None) if log_data["path"] else None,
             stderr=bool(log_data["stderr"]),
             updates=str(log_data.get("updates", "digest")),
+            **_filter_fields(log_data, "log"),
         ),
         email=email,
         chat=chat,

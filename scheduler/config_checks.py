@@ -133,6 +133,13 @@ def _count(low: int, high: int) -> Number:
 
 
 #: every number a config may set, by section: what it must be
+#: a channel's filter (DESIGN §7)
+CHANNEL_FILTER_RANGES = {
+    "min_outlets": _count(1, 1000),
+    "min_topic_score": Number(0, 1000),
+    "max_per_cycle": _count(0, 100_000),
+}
+
 NUMBERS: dict[str, dict[str, Number]] = {
     "storage": {"busy_timeout_seconds": _positive(DAY)},
     "crawl": {
@@ -177,8 +184,13 @@ NUMBERS: dict[str, dict[str, Number]] = {
         "max_immediate_per_cycle": _count(0, 100_000),
         "max_resends": _count(0, 100),
     },
-    "alerts.email": {"port": _count(1, 65535), "timeout_seconds": _positive(HOUR)},
-    "alerts.chat": {"timeout_seconds": _positive(HOUR)},
+    "alerts.email": {
+        "port": _count(1, 65535),
+        "timeout_seconds": _positive(HOUR),
+        **CHANNEL_FILTER_RANGES,
+    },
+    "alerts.chat": {"timeout_seconds": _positive(HOUR), **CHANNEL_FILTER_RANGES},
+    "alerts.log": CHANNEL_FILTER_RANGES,
     "alerts.atom": {"keep_days": _positive(3650)},
 }
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")

@@ -15,12 +15,14 @@ from typing import Any
 from crawler.job import CrawlJob
 from scheduler.alerts.atom import write_atom_feed
 from scheduler.alerts.delivery import DeliveryReport, deliver_alerts
+from scheduler.alerts.filtering import channel_filters
 from scheduler.config import Config, read_analysis_data
 from scheduler.crawl import CrawlOutcome, run_crawl
 from scheduler.due import due_sources
 from scheduler.health import assess
 from storage.db import open_db, write_transaction
 from storage.diff import DiffOutcome, DiffParams, decide_pending
+from storage.filters import channels_taking
 from storage.health import update_health
 from storage.models import Source, SourceRunStats
 from storage.queries import (
@@ -125,7 +127,7 @@ def run_cycle(
                 [s.source_id for s in outcome.stats],
                 lambda history: assess(history, config.health),
                 config.health.baseline_runs + 1,
-                config.alerts.channels,
+                tuple(channels_taking(config.alerts.channels, channel_filters(config), "health")),
                 run_id,
             )
             delivery = deliver_and_publish(db, config, stopping)
@@ -192,6 +194,7 @@ def due_now(config: Config, sources: list[Source], now: datetime | None = None) 
 
 def diff_params(config: Config) -> DiffParams:
     return DiffParams(
+        filters=channel_filters(config),
         window_hours=config.diff.window_hours,
         recap_window_days=config.diff.recap_window_days,
         threshold=config.diff.match_threshold,

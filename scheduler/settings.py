@@ -137,14 +137,30 @@ UPDATE_MODES = ("digest", "immediate", "off")
 
 
 @dataclass(frozen=True)
-class LogChannelSettings:
+class ChannelFilterSettings:
+    """What one alert channel takes (DESIGN §7); the defaults take everything."""
+
+    #: speakers by any name or alias the gazetteer knows, in any language; empty: any
+    speakers: tuple[str, ...] = ()
+    #: statements carried in at least one of these languages; empty: any
+    languages: tuple[str, ...] = ()
+    min_outlets: int = 1
+    min_topic_score: float = 0.0
+    #: "new" (statements), "update", "health"
+    kinds: tuple[str, ...] = ("new", "update", "health")
+    #: past this many new alerts in one delivery, one digest (0: [alerts] max_immediate_per_cycle)
+    max_per_cycle: int = 0
+
+
+@dataclass(frozen=True)
+class LogChannelSettings(ChannelFilterSettings):
     path: Path | None = None
     stderr: bool = False
     updates: str = "digest"  # digest | immediate | off (a log line either way, unless off)
 
 
 @dataclass(frozen=True)
-class EmailSettings:
+class EmailSettings(ChannelFilterSettings):
     host: str = ""
     port: int = 587
     security: str = "starttls"  # starttls | tls | none
@@ -161,7 +177,7 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
-class ChatSettings:
+class ChatSettings(ChannelFilterSettings):
     """Chat and webhook services through Apprise (Telegram, Slack, Matrix, ntfy, a JSON
     webhook…): their URLs carry tokens, so they come from the environment only."""
 

@@ -14,7 +14,7 @@ crash can never leave a statement without its alert or an alert without its stat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.db import write_transaction
+from storage.filters import ChannelFilter
 from storage.lemmas import lemma_text, merge_lemmas
 from storage.match_score import THRESHOLD, Claim, Match, Pair, choose, parse_time
 from storage.occasion import OccasionKey, is_background, occasion_key, said_at, same_occasion
@@ -53,6 +54,8 @@ class DiffParams:
     occasion_hours: float = 20
     #: channels that take an update when an alerted statement gains a new peace-talk claim
     update_channels: tuple[str, ...] = ()
+    #: what each channel takes (DESIGN §7); a channel without one takes everything
+    filters: Mapping[str, ChannelFilter] = field(default_factory=dict)
 
 
 @dataclass
@@ -248,20 +251,27 @@ def decide_report(
         score = None
         if report["about_peace_talks"] and not background:
             outcome.alerts_queued += queue_statement_alerts(
-                db, statement_id, params.channels, run_id
+                db, statement_id, params.channels, run_id, params.filters
             )
     elif match is None:
         reason = {"decision": "joined", "statement": statement_id, **info}
         score = None
         if _join_statement(db, statement_id, report):
             outcome.alerts_queued += queue_statement_alerts(
-                db, statement_id, params.channels, run_id
+                db, statement_id, params.channels, run_id, params.filters
             )
-        elif report["about_peace_talks"] and not report["recap"]:
-            # a new point of an occasion already alerted, from another article: an update
-            outcome.alerts_queued += queue_update_alerts(
-                db, statement_id, report["article_id"], params.update_channels, run_id
-            )
+        else:
+            outcome.alerts_queued += _queue_grown(db, statement_id, params, run_id)
+            if report["about_peace_talks"] and not report["recap"]:
+                # a new point of an occasion already alerted, from another article: an update
+                outcome.alerts_queued += queue_update_alerts(
+                    db,
+                    statement_id,
+                    report["article_id"],
+                    params.update_channels,
+                    run_id,
+                    params.filters,
+                )
     else:
         reason = {
             "decision": "joined",
@@ -272,11 +282,12 @@ def decide_report(
             **info,
         }
         score = match.score
-        became_peace = _join_statement(db, statement_id, report)
-        if became_peace:
+        if _join_statement(db, statement_id, report):
             outcome.alerts_queued += queue_statement_alerts(
-                db, statement_id, params.channels, run_id
+                db, statement_id, params.channels, run_id, params.filters
             )
+        else:
+            outcome.alerts_queued += _queue_grown(db, statement_id, params, run_id)
     db.execute(
         "UPDATE reports SET statement_id = ?, match_score = ?, match_reason = ? WHERE id = ?",
         [statement_id, score, json.dumps(reason, ensure_ascii=False), report["id"]],
@@ -285,6 +296,21 @@ def decide_report(
         occasions.setdefault(key, statement_id)
     outcome.reports_decided += 1
     return statement_id
+
+
+def _queue_grown(db: Database, statement_id: int, params: DiffParams, run_id: int | None) -> int:
+    """A statement that grew (another outlet, language or a higher topic score) may now pass a
+    channel's filter: its alert is queued then, once."""
+    if not any(
+        f.min_outlets > 1 or f.min_topic_score > 0 or f.languages for f in params.filters.values()
+    ):
+        return 0
+    peace, background = db.execute(
+        "SELECT about_peace_talks, background FROM statements WHERE id = ?", [statement_id]
+    ).fetchone()
+    if not peace or background:
+        return 0
+    return queue_statement_alerts(db, statement_id, params.channels, run_id, params.filters)
 
 
 def _rank(report: dict[str, Any]) -> tuple[int, int, str]:

@@ -11,7 +11,7 @@ email recipient on its own).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from storage.claims import statement_claims
 from storage.db import write_transaction
+from storage.filters import ChannelFilter, channels_taking
 from storage.queries import utc_now
 
 #: A temporary failure is retried after backoff × 2^(attempts-1), at most this long after.
@@ -263,10 +264,25 @@ def queue_health_alert(
 # --- queuing (the diff, in its transaction) ------------------------------------------------
 
 
+def _statement_row(db: Database, statement_id: int) -> dict[str, Any]:
+    return _rows(
+        db,
+        "SELECT speaker, languages, outlet_count, topic_score FROM statements WHERE id = ?",
+        [statement_id],
+    )[0]
+
+
 def queue_statement_alerts(
-    db: Database, statement_id: int, channels: Sequence[str], run_id: int | None
+    db: Database,
+    statement_id: int,
+    channels: Sequence[str],
+    run_id: int | None,
+    filters: Mapping[str, ChannelFilter] | None = None,
 ) -> int:
-    """One new-statement alert per channel (the diff's transaction)."""
+    """One new-statement alert per channel that takes it (the diff's transaction); asked again
+    as the statement grows, a channel that already has its alert gets none."""
+    if filters:
+        channels = channels_taking(channels, filters, "new", _statement_row(db, statement_id))
     return sum(
         _insert_alert(
             db,
@@ -286,10 +302,13 @@ def queue_update_alerts(
     article_id: int,
     channels: Sequence[str],
     run_id: int | None,
+    filters: Mapping[str, ChannelFilter] | None = None,
 ) -> int:
     """One ``update`` per channel and article that adds points to a statement whose alert that
     channel has already sent. An alert still pending needs none: it is built when it goes, with
     every point known by then."""
+    if filters:
+        channels = channels_taking(channels, filters, "update")
     sent = {
         row[0]
         for row in db.execute(

@@ -55,17 +55,15 @@ def notify_service(url: str, title: str, body: str, timeout: float) -> bool:
 
 
 def messages(alerts: list[OutboxAlert], settings: AlertSettings) -> list[list[OutboxAlert]]:
-    """One message per alert, updates together when they go as a digest; past
-    ``max_immediate_per_cycle`` new alerts, all of them in one digest (the flood guard)."""
+    """One message per alert, updates together when they go as a digest; past the channel's
+    ``max_per_cycle`` (else ``max_immediate_per_cycle``) new alerts, all of them in one digest
+    (the flood guard)."""
     held = [a for a in alerts if a.type == "update" and settings.chat.updates == "digest"]
     fresh = [a for a in alerts if a not in held]
     groups = [held] if held else []
-    if len(fresh) > settings.max_immediate_per_cycle:
-        log.info(
-            "chat: %d new alerts, more than max_immediate_per_cycle = %d: one digest",
-            len(fresh),
-            settings.max_immediate_per_cycle,
-        )
+    cap = settings.chat.max_per_cycle or settings.max_immediate_per_cycle
+    if len(fresh) > cap:
+        log.info("chat: %d new alerts, more than max_per_cycle = %d: one digest", len(fresh), cap)
         return [*groups, fresh]
     return [*groups, *([alert] for alert in fresh)]
 

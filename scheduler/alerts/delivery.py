@@ -275,7 +275,7 @@ class _EmailDelivery:
             mails.extend(self._fitted(held))
         singles: list[OutboxAlert] = []
         if self.email.mode == "immediate":
-            cap = self.settings.max_immediate_per_cycle
+            cap = self.email.max_per_cycle or self.settings.max_immediate_per_cycle
             singles, fresh = (fresh, []) if len(fresh) <= cap else (fresh[:cap], fresh[cap:])
             if fresh:
                 log.info(
