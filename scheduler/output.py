@@ -87,7 +87,7 @@ def alert_summary(payload: dict[str, Any]) -> str:
             f"{health.get('reason', '')}"
         )
     statement = payload["statement"]
-    others = [o["outlet"] for o in statement["outlets"] if o["outlet"] != statement["first_outlet"]]
+    others = [o for o in statement["outlets"] if o != statement["first_outlet"]]
     recap = " (first seen in a recap)" if statement["first_seen_via_recap"] else ""
     lines = [
         f"#{statement['id']} {statement['speaker']} — {statement['kind']}, "

@@ -116,10 +116,10 @@ def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
         params += search[1]
     sql = f"""
         SELECT s.id, s.speaker, s.speaker_as_written, s.text, s.language, s.kind, s.said_at,
-               s.first_seen_at AS first_seen, s.first_outlet,
+               s.first_seen_at, s.updated_at, s.first_outlet,
                COALESCE(NULLIF(fa.fetched_url, ''), s.first_url) AS first_url, s.outlets,
-               s.report_count AS reports, s.outlet_count, s.languages, s.about_peace_talks,
-               s.first_seen_via_recap, s.topic_score, s.topic_terms,
+               s.report_count, s.outlet_count, s.languages, s.about_peace_talks,
+               s.background, s.first_seen_via_recap, s.topic_score, s.topic_terms,
                (SELECT group_concat(status) FROM alerts a WHERE a.statement_id = s.id)
                    AS alert_states
         FROM statements s LEFT JOIN articles fa ON fa.id = s.first_article_id
@@ -132,6 +132,7 @@ def list_statements(db: Database, flt: StatementFilter) -> list[dict[str, Any]]:
         row["alerted"] = _alerted(row)
         row["about_peace_talks"] = bool(row["about_peace_talks"])
         row["first_seen_via_recap"] = bool(row["first_seen_via_recap"])
+        row["background"] = bool(row["background"])
         for key in ("outlets", "languages", "topic_terms"):
             row[key] = json.loads(row[key])
     return rows
@@ -162,6 +163,7 @@ def get_statement(db: Database, statement_id: int) -> dict[str, Any] | None:
     statement["first_seen_via_recap"] = bool(statement["first_seen_via_recap"])
     statement["background"] = bool(statement["background"])
     statement.pop("renderings", None)
+    statement.pop("lemmas", None)  # the search index's words, not the statement's
     statement["claims"] = statement_claims(db, statement_id)
     statement["reports"] = _rows(
         db,

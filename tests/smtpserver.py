@@ -59,7 +59,8 @@ def statement_alert(
             "first_outlet_name": "УНИАН (рус.)",
             "first_url": f"https://www.unian.net/world/rutte-{number}.html",
             "title": title,
-            "outlets": [
+            "outlets": ["unian-ru", "unian-uk", "ukrinform-en"],
+            "outlet_links": [
                 {
                     "outlet": "unian-ru",
                     "name": "УНИАН (рус.)",

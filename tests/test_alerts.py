@@ -79,7 +79,7 @@ def test_the_log_channel_writes_one_json_object_a_line_and_marks_it_sent(
     assert statement["id"] == peace_statement
     assert statement["speaker"] == "Mark Rutte"
     assert statement["first_outlet"] == "unian-ru"
-    assert statement["outlets"][0]["url"] == "https://unian.example/1"
+    assert statement["outlet_links"][0]["url"] == "https://unian.example/1"
     assert statement["topic_terms"] == ["переговор*"]
     assert db.execute("SELECT status FROM alerts").fetchone()[0] == "sent"
 

@@ -259,7 +259,7 @@ def test_the_same_store_gives_the_same_statement_whatever_order_the_crawl_stored
         ]
         payload = statement_payload(db, 1)
         db.close()
-        return rows, [o["outlet"] for o in payload["outlets"]]
+        return rows, list(payload["outlets"])
 
     forward = decided(list(range(8)))
     backward = decided(list(range(7, -1, -1)))

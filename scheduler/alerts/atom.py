@@ -44,7 +44,7 @@ def _entry_summary(statement: dict[str, Any]) -> str:
         f"{statement['first_url']}",
         f"Carried by {statement['outlet_count']} outlet(s) in {', '.join(statement['languages'])}:",
     ]
-    lines += [f"- {o['name'] or o['outlet']}: {o['url']}" for o in statement["outlets"]]
+    lines += [f"- {o['name'] or o['outlet']}: {o['url']}" for o in statement["outlet_links"]]
     if statement["topic_terms"]:
         lines.append(
             f"Terms: {', '.join(statement['topic_terms'])} (score {statement['topic_score']})"
@@ -95,7 +95,7 @@ def write_atom_feed(
         # the links as fetched (http stays http), not the canonical deduplication key
         href = _one_line(statement["first_url"])
         ET.SubElement(entry, f"{{{ATOM}}}link", href=href, rel="alternate")
-        for outlet in statement["outlets"]:
+        for outlet in statement["outlet_links"]:
             if outlet["url"] != statement["first_url"]:
                 ET.SubElement(
                     entry, f"{{{ATOM}}}link", href=_one_line(outlet["url"]), rel="related"

@@ -130,7 +130,7 @@ def subject_line(alerts: Sequence[dict[str, Any]], prefix: str) -> str:
 
 def _first_published(statement: dict[str, Any]) -> str:
     parsed = []
-    for outlet in statement.get("outlets") or ():
+    for outlet in statement.get("outlet_links") or ():
         if not outlet.get("published_at"):
             continue
         try:
@@ -184,7 +184,7 @@ def _statement_body(alert: dict[str, Any]) -> list[str]:
             "Note: first seen through a recap (an article repeated it as background), "
             "so the first outlet may not be where it was first said."
         )
-    outlets = list(s.get("outlets") or ())
+    outlets = list(s.get("outlet_links") or ())
     first = s.get("first_outlet")
     others = [o for o in outlets if not (first and o.get("outlet") == first)]
     outlet_count = s.get("outlet_count", len(outlets))
@@ -335,9 +335,9 @@ def _shortened(alert: dict[str, Any]) -> dict[str, Any]:
         else claim
         for claim in statement.get("claims") or ()
     ]
-    outlets = list(statement.get("outlets") or ())
+    outlets = list(statement.get("outlet_links") or ())
     if len(outlets) > _SHORT_OUTLETS:
-        short["outlets"] = outlets[:_SHORT_OUTLETS]
+        short["outlet_links"] = outlets[:_SHORT_OUTLETS]
         short["outlets_omitted"] = len(outlets) - _SHORT_OUTLETS
     return {**alert, "statement": short}
 

@@ -25,14 +25,9 @@ def _environment() -> jinja2.Environment:
 
 
 def _card(statement: dict[str, Any]) -> dict[str, Any]:
-    """An alert's statement in the shape the web view's statement template reads."""
-    return {
-        **statement,
-        "outlet_links": [
-            {"outlet": o.get("outlet"), "language": o.get("language"), "url": o.get("url")}
-            for o in statement.get("outlets") or ()
-        ],
-    }
+    """An alert's statement in the shape the web view's statement template reads (the same
+    vocabulary: ``outlet_links``, ``claims``, ``said_at``…)."""
+    return {**statement, "outlet_links": statement.get("outlet_links") or []}
 
 
 def html_body(alerts: Sequence[dict[str, Any]], view_url: str = "") -> str:

@@ -164,7 +164,7 @@ def test_alert_log_links_are_the_urls_as_fetched(crawled: Crawled) -> None:
     assert statements
     for statement in statements:
         assert crawled.as_fetched(statement["first_url"]), statement["first_url"]
-        for outlet in statement["outlets"]:
+        for outlet in statement["outlet_links"]:
             assert crawled.as_fetched(outlet["url"]), outlet["url"]
 
 
