@@ -20,8 +20,15 @@ from scheduler.cli.app import (
     setup_logging,
     store_error,
 )
-from scheduler.cli.render import echo_cycle, echo_problems, outbox_table, status_table
+from scheduler.cli.render import (
+    cycle_record,
+    echo_cycle,
+    echo_problems,
+    outbox_table,
+    status_table,
+)
 from scheduler.lock import LockHeld
+from scheduler.output import json_line
 from storage.db import StoreError
 
 
@@ -43,6 +50,9 @@ def _finite(_ctx: click.Context, _param: click.Parameter, value: float | None) -
     help="Wait this long for another run's lock (default: [schedule] lock_wait_seconds).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Print the table even when not on a terminal.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="The cycle as one JSON object (sources, diff, alerts)."
+)
 @click.pass_obj
 def run(
     obj: Context,
@@ -50,6 +60,7 @@ def run(
     all_sources: bool,
     wait_seconds: float | None,
     verbose: bool,
+    as_json: bool,
 ) -> None:
     """Run one cycle over the sources that are due, and exit (for cron).
 
@@ -60,7 +71,7 @@ def run(
     from scheduler.cron import pick_sources, run_once
 
     config = obj.config()
-    interactive = sys.stdout.isatty() or verbose
+    interactive = (sys.stdout.isatty() or verbose) and not as_json
     setup_logging(verbose)
     try:
         sources = pick_sources(config, source_ids)
@@ -94,10 +105,15 @@ def run(
         )
         sys.exit(EXIT_SIGNALLED[done.stopped_by])
     if done.report is None:
-        if interactive:
+        if as_json:
+            click.echo(json_line({"run_id": None, "status": "nothing due", "sources": []}))
+        elif interactive:
             click.echo("no source is due (use --all to crawl every source now)")
         return
-    if interactive:
+    if as_json:
+        click.echo(json_line(cycle_record(done.report)))
+        echo_problems(done.report)
+    elif interactive:
         echo_cycle(done.report, "cycle")
     else:
         echo_problems(done.report)

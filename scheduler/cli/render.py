@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import click
@@ -48,11 +49,39 @@ def echo_problems(report: CycleReport) -> None:
         )
 
 
-def echo_alerts(report: CycleReport) -> None:
+def echo_alerts(report: CycleReport, every: bool = True) -> None:
+    """The count of alerts a cycle raised, and (``every``) each of them."""
     delivered = report.delivery.delivered if report.delivery else []
     click.echo(f"alerts raised: {len(delivered)}")
-    for payload in delivered:
-        click.echo(alert_summary(payload))
+    if every:
+        for payload in delivered:
+            click.echo(alert_summary(payload))
+
+
+def cycle_record(report: CycleReport) -> dict[str, Any]:
+    """A cycle as one JSON object (``run --json``, ``demo --json``): the run, each source's
+    figures, the diff, the delivery and the alerts it raised (docs/VOCABULARY.md)."""
+    delivery = report.delivery
+    return {
+        "run_id": report.run_id,
+        "status": report.status,
+        "articles_new": report.articles_new,
+        "duration_s": round(report.duration_s, 3),
+        "error": report.error,
+        "sources": [dataclasses.asdict(stats) for stats in report.stats],
+        "diff": dataclasses.asdict(report.diff) if report.diff is not None else None,
+        "delivery": None
+        if delivery is None
+        else {
+            "sent": delivery.sent,
+            "retrying": delivery.retrying,
+            "failed": delivery.failed,
+            "left": delivery.left,
+            "errors": delivery.errors,
+        },
+        "alerts": list(delivery.delivered) if delivery is not None else [],
+        "health": report.health,
+    }
 
 
 def _minute(value: str | None) -> str:

@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from scheduler.config import ARCHIVE_DIR, DEFAULT_REGISTRY, Config, load_config, load_sources
 from scheduler.cycle import CycleReport, run_cycle
@@ -106,3 +107,39 @@ def wait_for_stop() -> None:
             pass
     except KeyboardInterrupt:
         pass
+
+
+#: the user's seed article: Rutte's remarks of 11 February 2026 (seeds/000_037014a95d8099d3.txt)
+SEED_SPEAKER, SEED_DAY = "Mark Rutte", "2026-02-11"
+
+
+def demo_summary(db: Any) -> dict[str, Any]:
+    """What ``demo`` ends with: alerts per day (run), and the seed's statement."""
+    per_run: dict[int, dict[str, int]] = {}
+    for run_id, kind, count in db.execute(
+        "SELECT run_id, type, COUNT(*) FROM alerts WHERE type IN ('statement', 'update') "
+        "GROUP BY run_id, type ORDER BY run_id"
+    ).fetchall():
+        per_run.setdefault(run_id, {"statement": 0, "update": 0})[kind] = count
+    seed = db.execute(
+        "SELECT id, outlet_count, report_count, languages FROM statements "
+        "WHERE speaker = ? AND said_at LIKE ? AND about_peace_talks = 1 AND background = 0 "
+        "ORDER BY report_count DESC LIMIT 1",
+        [SEED_SPEAKER, SEED_DAY + "%"],
+    ).fetchone()
+    return {
+        "alerts_per_run": [
+            {"run_id": run_id, "statements": kinds["statement"], "updates": kinds["update"]}
+            for run_id, kinds in per_run.items()
+        ],
+        "seed_statement": None
+        if seed is None
+        else {
+            "id": seed[0],
+            "speaker": SEED_SPEAKER,
+            "said_on": SEED_DAY,
+            "outlet_count": seed[1],
+            "report_count": seed[2],
+            "languages": sorted(json.loads(seed[3])),
+        },
+    }

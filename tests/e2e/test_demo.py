@@ -278,3 +278,31 @@ def test_show_lists_every_report_and_why_it_joined(demo) -> None:
     missing = _peacewatch("--config", config, "show", "999999", cwd=home)
     assert missing.returncode == 2  # a missing statement is a usage-level error
     assert "no statement 999999" in missing.stderr
+
+
+def test_the_demo_ends_with_a_short_summary(demo) -> None:
+    _, result = demo
+    lines = result.stdout.splitlines()
+    assert len(lines) < 60  # every alert stays in `statements` and the web view (-v prints them)
+    [summary] = [line for line in lines if line.startswith("summary: ")]
+    assert "day 1: " in summary and "day 2: " in summary
+    assert any(line.startswith("the seed's statement: Mark Rutte on 2026-02-11") for line in lines)
+    assert any(" ui --db " in line for line in lines)
+
+
+def test_the_demo_speaks_json_when_asked(demo) -> None:
+    home, _ = demo
+    again = _peacewatch(
+        "demo",
+        "--port",
+        str(DEMO_PORT),
+        "--db",
+        str(home / "data" / "demo" / "peacewatch.db"),
+        "--json",
+        cwd=home,
+    )
+    assert again.returncode == 0, again.stderr
+    records = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [r.get("day") for r in records[:2]] == [1, 2]
+    assert all({"run_id", "sources", "diff", "delivery", "alerts"} <= set(r) for r in records[:2])
+    assert records[-1]["summary"]["seed_statement"]["speaker"] == "Mark Rutte"
