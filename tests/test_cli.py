@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import cli
+from storage.db import open_db
 
 
 def _commands() -> list[str]:
@@ -66,3 +67,17 @@ def test_version_is_the_package_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert version("peacewatch") in result.output
+
+
+def test_init_and_backup_answer_in_json_when_asked(tmp_path: Path) -> None:
+    target = tmp_path / "my.toml"
+    result = CliRunner().invoke(cli, ["init", "--path", str(target), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"config": str(target)}
+    config = tmp_path / "c.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "pw.db"}"\n', encoding="utf-8")
+    open_db(tmp_path / "pw.db").close()
+    copy = tmp_path / "copy.db"
+    result = CliRunner().invoke(cli, ["--config", str(config), "backup", str(copy), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["backup"] == str(copy) and copy.exists()

@@ -164,8 +164,9 @@ def status(obj: Context, as_json: bool) -> None:
 
 @click.command()
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The copy made, as a JSON object.")
 @click.pass_obj
-def backup(obj: Context, target: Path) -> None:
+def backup(obj: Context, target: Path, as_json: bool) -> None:
     """Write a consistent copy of the database to TARGET, safely while it is in use."""
     from storage.db import backup_database
 
@@ -178,7 +179,11 @@ def backup(obj: Context, target: Path) -> None:
         pages = backup_database(config.storage_path, target)
     except StoreError as exc:
         store_error(exc)
-    click.echo(f"backed up {config.storage_path} to {target} ({pages} pages)")
+    if as_json:
+        record = {"database": str(config.storage_path), "backup": str(target), "pages": pages}
+        click.echo(json_line(record))
+    else:
+        click.echo(f"backed up {config.storage_path} to {target} ({pages} pages)")
 
 
 COMMANDS = (run, daemon, status, backup)

@@ -18,7 +18,8 @@ from scheduler.output import json_line
     help="Where to write it (default: peacewatch.toml in your config directory).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(target: Path | None, force: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="The file written, as a JSON object.")
+def init(target: Path | None, force: bool, as_json: bool) -> None:
     """Write a commented starter config (database, alert log and feed in your data directory)."""
     from scheduler.config import starter_config, user_config_file
 
@@ -30,7 +31,7 @@ def init(target: Path | None, force: bool) -> None:
         target.write_text(starter_config(), encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {target}")
+    click.echo(json_line({"config": str(target)}) if as_json else f"wrote {target}")
 
 
 @click.group(name="config")
