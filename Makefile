@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.accuracy --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.diff --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.daemon --write BENCHMARKS.md
+	$(BIN)/python -m benchmarks.lemmas --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
