@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.diff --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.daemon --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.lemmas --write BENCHMARKS.md
+	$(BIN)/python -m benchmarks.store_rate --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
