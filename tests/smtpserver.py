@@ -23,6 +23,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from scheduler.alerts.email import build_message
 from scheduler.alerts.mailer import send_message
 from scheduler.config import EmailSettings
+from storage.outbox import OutboxAlert
 
 SENDER = "peacewatch@example.org"
 RECIPIENT = "analyst@example.org"
@@ -249,3 +250,28 @@ def auth_server(
         auth_required=True,
     ) as port:
         yield port
+
+
+def outbox_alert(
+    alert_id: int,
+    *,
+    channel: str = "chat",
+    kind: str = "statement",
+    statement_id: int | None = None,
+    key: str = "",
+    created_at: str = "2026-02-11T12:00:00+00:00",
+) -> OutboxAlert:
+    """A pending outbox row as delivery reads it, for tests that build alerts by hand."""
+    return OutboxAlert(
+        id=alert_id,
+        key=key or f"k{alert_id}",
+        channel=channel,
+        type=kind,
+        statement_id=alert_id if statement_id is None else statement_id,
+        source_id=None,
+        payload={},
+        status="pending",
+        attempts=0,
+        message_id=None,
+        created_at=created_at,
+    )

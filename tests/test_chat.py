@@ -12,7 +12,7 @@ from scheduler.alerts.delivery import deliver_alerts
 from scheduler.config import AlertSettings, ChatSettings, ConfigError, load_config
 from scheduler.settings import Secret
 from storage.diff import DiffParams, decide_pending
-from storage.outbox import OutboxAlert
+from tests.smtpserver import outbox_alert
 from tests.test_diff import RUTTE_RU
 from tests.webhook import Endpoint
 
@@ -86,33 +86,17 @@ def test_a_service_urls_token_is_never_stored(db, alert: int, endpoint: Endpoint
     assert "127.0.0.1" in stored  # the service is named, its token masked
 
 
-def _outbox_alert(number: int, kind: str = "statement") -> OutboxAlert:
-    return OutboxAlert(
-        id=number,
-        key=f"k{number}",
-        channel="chat",
-        type=kind,
-        statement_id=number,
-        source_id=None,
-        payload={},
-        status="pending",
-        attempts=0,
-        message_id=None,
-        created_at="2026-02-11T12:00:00+00:00",
-    )
-
-
 def test_a_flood_goes_as_one_digest() -> None:
     settings = _settings("json://127.0.0.1:9/")
-    few = [_outbox_alert(n) for n in range(settings.max_immediate_per_cycle)]
+    few = [outbox_alert(n) for n in range(settings.max_immediate_per_cycle)]
     assert [len(group) for group in messages(few, settings)] == [1] * len(few)
-    many = [_outbox_alert(n) for n in range(settings.max_immediate_per_cycle + 1)]
+    many = [outbox_alert(n) for n in range(settings.max_immediate_per_cycle + 1)]
     assert [len(group) for group in messages(many, settings)] == [len(many)]
 
 
 def test_updates_go_together_as_a_digest() -> None:
     settings = _settings("json://127.0.0.1:9/")
-    alerts = [_outbox_alert(1), _outbox_alert(2, "update"), _outbox_alert(3, "update")]
+    alerts = [outbox_alert(1), outbox_alert(2, kind="update"), outbox_alert(3, kind="update")]
     assert [[a.id for a in group] for group in messages(alerts, settings)] == [[2, 3], [1]]
 
 

@@ -19,9 +19,9 @@ import pytest
 
 from scheduler.alerts.email import build_message
 from storage.db import open_db
-from storage.outbox import OutboxAlert, alert_payload
+from storage.outbox import alert_payload
 from tests.browser import dom, screenshot
-from tests.smtpserver import settings_for
+from tests.smtpserver import outbox_alert, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -174,19 +174,7 @@ def test_the_html_digest_of_the_demos_alerts_renders_in_the_browser(
         alerts = [
             alert_payload(
                 db,
-                OutboxAlert(
-                    id=i,
-                    key=k,
-                    channel=c,
-                    type=t,
-                    statement_id=sid,
-                    source_id=None,
-                    payload={},
-                    status="pending",
-                    attempts=0,
-                    message_id=None,
-                    created_at=at,
-                ),
+                outbox_alert(i, channel=c, kind=t, statement_id=sid, key=k, created_at=at),
             )
             for i, k, c, t, sid, at in rows
         ]
