@@ -9,7 +9,7 @@ import os
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -142,6 +142,9 @@ class AnalyzeArticlePipeline:
 
 
 class StoreArticlePipeline:
+    """Store the article with its reports; in a remote crawl (scrapyd), hand it to the feed
+    export as an ``article`` record instead, for the node to analyse and store."""
+
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.db: Any = None
@@ -152,16 +155,20 @@ class StoreArticlePipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         spider = spider or self.crawler.spider
-        self.db = open_db(spider.job.db_path, migrate=False)
+        if not spider.job.remote:
+            self.db = open_db(spider.job.db_path, migrate=False)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, analyzed: AnalyzedArticle, spider: Any = None) -> AnalyzedArticle:
+    def process_item(self, analyzed: AnalyzedArticle, spider: Any = None) -> Any:
         spider = spider or self.crawler.spider
         item = analyzed.article
         stats = spider.stats_for(item.source_id)
+        if self.db is None:  # a remote crawl: the record is what Scrapy exports
+            stats.articles_new += 1
+            return spider.record("article", asdict(item))
         crash_point("after-fetch")
         try:
             article_id = save_article(self.db, item, analyzed.reports)

@@ -146,6 +146,9 @@ NUMBERS: dict[str, dict[str, Number]] = {
         "timeout_seconds": _positive(WEEK),
         "stop_grace_seconds": _positive(HOUR),
         "download_timeout_seconds": _positive(HOUR),
+        "scrapyd_poll_seconds": _positive(HOUR),
+        "scrapyd_request_timeout_seconds": _positive(HOUR),
+        "scrapyd_known_days": _positive(400),
         "max_page_bytes": _count(1, 1024**3),  # 0 would switch Scrapy's size limit off
         "max_articles_per_source": _count(1, 1_000_000),
         "concurrent_requests_per_site": _count(1, 100),

@@ -20,6 +20,7 @@ from scheduler.config import Config, read_analysis_data
 from scheduler.crawl import CrawlOutcome, run_crawl
 from scheduler.due import due_sources
 from scheduler.health import assess
+from scheduler.scrapyd.backend import remote_crawl, run_crawl_scrapyd
 from storage.db import open_db, write_transaction
 from storage.diff import DiffOutcome, DiffParams, decide_pending
 from storage.filters import channels_taking
@@ -89,16 +90,17 @@ def run_cycle(
             crash_at=sorted(config.crash_at),
         )
         log_path = config.storage_path.parent / "logs" / "crawl-latest.log"
-        outcome = (
-            run_crawl(
+        if not sources:
+            outcome = CrawlOutcome([], 0, False, 0.0)  # nothing to crawl: decide and deliver only
+        elif config.crawl.backend == "scrapyd":
+            outcome = run_crawl_scrapyd(db, job, remote_crawl(config, stopping), run_id)
+        else:
+            outcome = run_crawl(
                 job,
                 timeout=config.crawl.timeout_seconds,
                 log_path=log_path,
                 terminate_grace=config.crawl.stop_grace_seconds,
             )
-            if sources
-            else CrawlOutcome([], 0, False, 0.0)  # nothing to crawl: decide and deliver only
-        )
         stopped = stopping is not None and stopping.is_set()
         if outcome.error:
             # killed, crashed or timed out: feeds it read may list articles it never stored

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from storage.models import Source
+from storage.redact import redact_credentials
 
 
 def _package_dir(package: str) -> Path:
@@ -50,12 +52,40 @@ class CrawlSettings:
     obey_robots_txt: bool = True
     log_level: str = "WARNING"
     analysis_worker: bool = True
+    #: "local" (a subprocess) or "scrapyd" (DESIGN §11, README "Crawl workers")
+    backend: str = "local"
+    scrapyd_urls: tuple[str, ...] = ()
+    scrapyd_project: str = "peacewatch"
+    scrapyd_username_env: str = "PEACEWATCH_SCRAPYD_USERNAME"
+    scrapyd_password_env: str = "PEACEWATCH_SCRAPYD_PASSWORD"
+    scrapyd_poll_seconds: float = 2.0
+    scrapyd_request_timeout_seconds: float = 10.0
+    scrapyd_known_days: float = 30
 
     def __post_init__(self) -> None:
         for name in ("timeout_seconds", "stop_grace_seconds", "download_timeout_seconds"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"[crawl] {name} must be a positive number, not {value!r}")
+        if self.backend not in ("local", "scrapyd"):
+            raise ConfigError(f'[crawl] backend must be "local" or "scrapyd", not {self.backend!r}')
+        urls = tuple(str(url).rstrip("/") for url in self.scrapyd_urls)
+        object.__setattr__(self, "scrapyd_urls", urls)
+        if self.backend == "scrapyd" and not urls:
+            raise ConfigError(
+                '[crawl] backend = "scrapyd" needs scrapyd_urls (one or more servers)'
+            )
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"[crawl] scrapyd_urls: {url!r} is not an http(s) URL")
+            if parts.username or parts.password:
+                raise ConfigError(
+                    f"[crawl] scrapyd_urls: {redact_credentials(url)!r} holds credentials: "
+                    f"give them in ${self.scrapyd_username_env} / ${self.scrapyd_password_env}"
+                )
+        if len(set(urls)) != len(urls):
+            raise ConfigError("[crawl] scrapyd_urls: a server is listed twice")
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The Scrapy settings these choices translate to (applied in the crawl subprocess)."""

@@ -439,4 +439,4 @@ def allow_update_alerts(db: Database) -> None:
 
 
 # later migrations register themselves on import, after the ones above
-from storage import migrations_search  # noqa: E402, F401
+from storage import migrations_more  # noqa: E402, F401

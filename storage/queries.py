@@ -83,8 +83,10 @@ def save_feed_state(
     last_modified: str | None = None,
     error: str | None = None,
     deferred_until: str | None = None,
+    at: str | None = None,
 ) -> None:
-    """Remember how a feed answered; validators are kept across a 304 and across errors."""
+    """Remember how a feed answered; validators are kept across a 304 and across errors.
+    ``at``: when it answered (a remote crawl's record says; default now)."""
     with write_transaction(db):
         db.execute(
             """
@@ -103,7 +105,7 @@ def save_feed_state(
                 etag,
                 last_modified,
                 status,
-                utc_now(),
+                at or utc_now(),
                 redact_optional(error),
                 deferred_until,
             ],
@@ -292,16 +294,25 @@ def upsert_speakers(db: Database, speakers: list[dict[str, Any]]) -> None:
             )
 
 
-def record_page_failure(db: Database, source_id: str, url: str, error: str) -> None:
+def record_page_failure(
+    db: Database, source_id: str, url: str, error: str, *, job: str | None = None
+) -> None:
+    """Count one more failed attempt at ``url``. A remote crawl's failure names its ``job``:
+    the same job's failure, read again from its export, is not counted twice."""
     with write_transaction(db):
         db.execute(
             """
-            INSERT INTO page_failures (url, source_id, attempts, last_error, last_attempt_at)
-            VALUES (?, ?, 1, ?, ?)
-            ON CONFLICT(url) DO UPDATE SET attempts = page_failures.attempts + 1,
-                last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at
+            INSERT INTO page_failures (url, source_id, attempts, last_error, last_attempt_at,
+                                       last_job)
+            VALUES (?, ?, 1, ?, ?, ?)
+            ON CONFLICT(url) DO UPDATE SET
+                attempts = page_failures.attempts + (
+                    CASE WHEN excluded.last_job IS NOT NULL
+                         AND excluded.last_job IS page_failures.last_job THEN 0 ELSE 1 END),
+                last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at,
+                last_job = excluded.last_job
             """,
-            [url, source_id, redact_credentials(error)[:2000], utc_now()],
+            [url, source_id, redact_credentials(error)[:2000], utc_now(), job],
         )
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
+import platform
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,21 +25,15 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.build import code_digest
 from crawler.extract import ExtractionError, extract_article
 from crawler.feeds import FeedEntry, FeedError, cap_order, parse_discovery
 from crawler.job import CrawlJob, write_result
 from crawler.scope import Scope, has_web_scheme, offsite_refused, without_credentials
+from crawler.state import CrawlState, ExportState, StoreState
 from crawler.urls import canonical_url
-from storage.db import open_db
 from storage.models import Article, Feed, Source, SourceRunStats
-from storage.queries import (
-    failed_attempts,
-    get_feed_state,
-    is_known_url,
-    record_page_failure,
-    save_feed_state,
-    stored_fetch_time,
-)
+from storage.snapshot import Snapshot
 
 MAX_SITEMAP_DEPTH = 2
 #: A sitemap index can list thousands of archive sitemaps; news lives in the newest few.
@@ -71,16 +68,24 @@ def _content_hash(text: str) -> str:
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, job: str, **kwargs: Any) -> None:
+    def __init__(self, job: str = "", job_data: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.job = CrawlJob.read(job)
+        # a path to the job's file (the local crawl), or the job itself (a scrapyd job)
+        self.job = CrawlJob.decode(job_data) if job_data else CrawlJob.read(job)
+        #: scrapyd names its job with the ``_job`` argument; records carry it
+        self.job_id = str(kwargs.get("_job", "local"))
+        self._seq = itertools.count(1)
         self.sources = {source.id: source for source in self.job.sources}
         #: what each source's crawl may request (crawler/scope.py); SourceScopeMiddleware
         #: enforces the same for every request, redirects and robots.txt included
         self.scopes = {source.id: Scope.of(source) for source in self.job.sources}
         self.stats_by_source = {sid: SourceRunStats(source_id=sid) for sid in self.sources}
         self.started = time.monotonic()
-        self.db = open_db(self.job.db_path)
+        self.state: CrawlState = (
+            ExportState(Snapshot.decode(self.job.snapshot), self.emit)
+            if self.job.remote
+            else StoreState(self.job.db_path)
+        )
         self._scheduled: set[str] = set()
         self._new_pages: dict[str, int] = dict.fromkeys(self.sources, 0)
         self._deferred: dict[str, str] = {}
@@ -98,13 +103,35 @@ class NewsSpider(scrapy.Spider):
     def stats_for(self, source_id: str) -> SourceRunStats:
         return self.stats_by_source[source_id]
 
+    # -- a remote crawl's records (crawler/ingest.py reads them) ---------------------------
+
+    def record(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """One record of a remote crawl's export: numbered, so the node applies each once."""
+        return {"record": kind, "job": self.job_id, "seq": next(self._seq), **fields}
+
+    def emit(self, kind: str, fields: dict[str, Any]) -> None:
+        """Write a record into the feed export directly, as Scrapy does with a scraped item."""
+        self.crawler.signals.send_catch_log(
+            signal=signals.item_scraped, item=self.record(kind, fields), response=None, spider=self
+        )
+
     # -- discovery -------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.job.remote:
+            self.emit(
+                "header",
+                {
+                    "code": code_digest(),
+                    "sources": list(self.sources),
+                    "scrapy": scrapy.__version__,
+                    "python": platform.python_version(),
+                },
+            )
         now = datetime.now(UTC)
         for source in self.sources.values():
             for feed in source.feeds:
-                state = get_feed_state(self.db, source.id, feed.url)
+                state = self.state.feed_state(source.id, feed.url)
                 if state and state.deferred_until and state.deferred_until > now.isoformat():
                     self._deferred[source.id] = state.deferred_until
                     continue
@@ -137,7 +164,7 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             stats.not_modified += 1
             stats.feeds_ok += 1
-            save_feed_state(self.db, source.id, feed.url, status=304)
+            self.state.save_feed_state(source.id, feed.url, status=304)
             return
         content_type = _header(response, b"Content-Type")
         try:
@@ -146,16 +173,15 @@ class NewsSpider(scrapy.Spider):
             stats.feeds_failed += 1
             self._error(stats, f"{response.url}: {exc}")
             if top_level:
-                save_feed_state(
-                    self.db, source.id, feed.url, status=response.status, error=str(exc)
+                self.state.save_feed_state(
+                    source.id, feed.url, status=response.status, error=str(exc)
                 )
             return
         stats.feeds_ok += 1
         for warning in discovery.warnings[:3]:
             self.logger.info("%s: %s: %s", source.id, response.url, warning)
         if top_level:
-            save_feed_state(
-                self.db,
+            self.state.save_feed_state(
                 source.id,
                 feed.url,
                 status=response.status,
@@ -188,7 +214,7 @@ class NewsSpider(scrapy.Spider):
         for entry in entries:
             with contextlib.suppress(ValueError):
                 canonical[entry.url] = canonical_url(entry.url)
-        failed = failed_attempts(self.db, list(canonical.values()))
+        failed = self.state.failed_attempts(list(canonical.values()))
         return cap_order(entries, lambda url: canonical.get(url, "") in failed)
 
     def _article_request(self, source: Source, entry: FeedEntry) -> scrapy.Request | None:
@@ -206,8 +232,8 @@ class NewsSpider(scrapy.Spider):
         if canonical in self._scheduled:
             stats.skipped_known += 1
             return None
-        if is_known_url(self.db, canonical):
-            fetched = stored_fetch_time(self.db, canonical)
+        if self.state.is_known(canonical):
+            fetched = self.state.fetch_time(canonical)
             # edited since we fetched it, says the feed: fetch it again (a new version)
             revision = bool(entry.updated and fetched and entry.updated > fetched)
             if not revision:
@@ -247,8 +273,7 @@ class NewsSpider(scrapy.Spider):
         self._error(stats, message)
         if request.cb_kwargs.get("depth", 0) == 0:
             status = failure.value.response.status if isinstance(failure.value, HttpError) else None
-            save_feed_state(
-                self.db,
+            self.state.save_feed_state(
                 source.id,
                 feed.url,
                 status=status,
@@ -323,12 +348,12 @@ class NewsSpider(scrapy.Spider):
         stats = self.stats_for(source.id)
         stats.pages_failed += 1
         self._error(stats, message)
-        record_page_failure(self.db, source.id, canonical, message)
+        self.state.record_page_failure(source.id, canonical, message)
 
     def _item_failed(self, source: Source, key: str, message: str) -> None:
         """A feed or sitemap item that could not be read: a page failure under ``key`` (its
         link as given), until it has failed for good; then it is skipped like a known page."""
-        if is_known_url(self.db, key):
+        if self.state.is_known(key):
             self.stats_for(source.id).skipped_known += 1
             return
         self._page_failed(source, key, message)
@@ -424,8 +449,19 @@ class NewsSpider(scrapy.Spider):
         return list(self.stats_by_source.values())
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
-        write_result(self.job.result_path, self.final_stats(), finished=reason == "finished")
-        self.db.close()
+        finished = reason == "finished"
+        if self.job.remote:  # the export's last record: before the feed exporter closes it
+            self.emit(
+                "result",
+                {
+                    "finished": finished,
+                    "reason": reason,
+                    "sources": [asdict(stats) for stats in self.final_stats()],
+                },
+            )
+        else:
+            write_result(self.job.result_path, self.final_stats(), finished=finished)
+        self.state.close()
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -6,6 +6,7 @@ from scheduler.cli.analysis import COMMANDS as ANALYSIS_COMMANDS
 from scheduler.cli.app import EXIT_ALL_SOURCES_FAILED, cli
 from scheduler.cli.crawl import COMMANDS as CRAWL_COMMANDS
 from scheduler.cli.demo import COMMANDS as DEMO_COMMANDS
+from scheduler.cli.deploy import COMMANDS as DEPLOY_COMMANDS
 from scheduler.cli.setup import COMMANDS as SETUP_COMMANDS
 from scheduler.cli.statements import COMMANDS as STATEMENT_COMMANDS
 from scheduler.cli.ui import COMMANDS as UI_COMMANDS
@@ -18,6 +19,7 @@ for _command in (
     + SETUP_COMMANDS
     + UI_COMMANDS
     + ALERT_COMMANDS
+    + DEPLOY_COMMANDS
 ):
     cli.add_command(_command)
 

@@ -25,6 +25,7 @@ from scheduler.cli.render import (
     echo_cycle,
     echo_problems,
     outbox_table,
+    servers_table,
     status_table,
 )
 from scheduler.lock import LockHeld
@@ -146,20 +147,26 @@ def daemon(obj: Context, verbose: bool) -> None:
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
     """Per source: last run, next due, articles, reports, new statements, errors, health; per
-    alert channel: pending, failed and sent alerts, and the last error."""
+    alert channel: pending, failed and sent alerts, and the last error; per scrapyd server
+    (the scrapyd backend): reachable or not, the egg it holds, its last cycle's jobs."""
     from scheduler.status import source_status
+    from storage.crawl_jobs import servers
     from storage.outbox import outbox_summary
 
     config = obj.config()
-    rows, outbox = read_store(config, lambda db: (source_status(db, config), outbox_summary(db)))
+    rows, outbox, remote = read_store(
+        config, lambda db: (source_status(db, config), outbox_summary(db), servers(db))
+    )
     if as_json:  # one object a line; "record" tells a source's line from a channel's
         echo_rows([{"record": "source", **row} for row in rows], True, status_table)
         echo_rows([{"record": "outbox", **row} for row in outbox], True, outbox_table)
+        echo_rows([{"record": "server", **row} for row in remote], True, servers_table)
         return
     echo_rows(rows, False, status_table)
-    if outbox:
-        click.echo()
-        echo_rows(outbox, False, outbox_table)
+    for extra, render in ((outbox, outbox_table), (remote, servers_table)):
+        if extra:
+            click.echo()
+            echo_rows(extra, False, render)
 
 
 @click.command()

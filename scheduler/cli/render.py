@@ -140,6 +140,26 @@ def outbox_table(rows: list[dict[str, Any]]) -> str:
     )
 
 
+def servers_table(rows: list[dict[str, Any]]) -> str:
+    """The scrapyd servers as last seen: reachable, the egg they hold, last cycle's work."""
+    return table(
+        ("scrapyd server", "state", "egg", "jobs", "articles", "open jobs", "checked", "error"),
+        [
+            (
+                r["url"],
+                "ok" if r["ok"] else "DOWN" if not r["last_ok_at"] else "FAILING",
+                r["egg_version"] or "",
+                r["jobs"],
+                r["articles_new"],
+                r["jobs_open"],
+                _minute(r["checked_at"]),
+                shorten(r["last_error"] or "", 70),
+            )
+            for r in rows
+        ],
+    )
+
+
 def statements_table(rows: list[dict[str, Any]]) -> str:
     return table(
         ("id", "said (UTC)", "speaker", "lang", "outlets", "peace", "alerted", "text"),
