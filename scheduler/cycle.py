@@ -20,7 +20,6 @@ from scheduler.config import Config, read_analysis_data
 from scheduler.crawl import CrawlOutcome, run_crawl
 from scheduler.due import due_sources
 from scheduler.health import assess
-from scheduler.scrapyd.backend import remote_crawl, run_crawl_scrapyd
 from storage.db import open_db, write_transaction
 from storage.diff import DiffOutcome, DiffParams, decide_pending
 from storage.filters import channels_taking
@@ -93,6 +92,9 @@ def run_cycle(
         if not sources:
             outcome = CrawlOutcome([], 0, False, 0.0)  # nothing to crawl: decide and deliver only
         elif config.crawl.backend == "scrapyd":
+            # imported here: the local backend's daemon need not load the analysis (DESIGN §12)
+            from scheduler.scrapyd.backend import remote_crawl, run_crawl_scrapyd
+
             outcome = run_crawl_scrapyd(db, job, remote_crawl(config, stopping), run_id)
         else:
             outcome = run_crawl(

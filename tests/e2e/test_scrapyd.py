@@ -240,3 +240,28 @@ def test_the_same_export_ingested_twice_changes_nothing(remote: Config) -> None:
     assert stored(remote) == before
     assert run_cycle(remote).articles_new == 0
     assert stored(remote) == before
+
+
+def test_credentials_come_from_the_environment_and_a_refusal_names_the_variables(
+    archive_config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with scrapyd_servers(tmp_path / "locked", 1, username="crawler", password="s3cret") as (
+        locked,
+    ):
+        config = on_scrapyd(archive_config, [locked.url])
+        report = run_cycle(config)  # no credentials in the environment
+        assert report.status == "failed"
+        error = report.stats[0].error_text or ""
+        assert "HTTP 401" in error and "PEACEWATCH_SCRAPYD_PASSWORD" in error
+        monkeypatch.setenv("PEACEWATCH_SCRAPYD_USERNAME", "crawler")
+        monkeypatch.setenv("PEACEWATCH_SCRAPYD_PASSWORD", "s3cret")
+        assert all(d.ok for d in deploy(servers_of(config.crawl), "peacewatch"))
+        report = run_cycle(config)
+        assert report.status == "ok", report.error
+        assert report.articles_new > 50
+        db = open_db(config.storage_path)
+        try:
+            dump = "\n".join(db.iterdump())
+        finally:
+            db.close()
+        assert "s3cret" not in dump

@@ -503,7 +503,7 @@ def spider(tmp_path: Path) -> Iterator[NewsSpider]:
     crawler = get_crawler(NewsSpider)
     made = NewsSpider.from_crawler(crawler, job=str(tmp_path / "job.json"))
     yield made
-    made.db.close()
+    made.state.close()
 
 
 def _failure(error: Exception) -> Failure:
@@ -538,7 +538,7 @@ def test_an_article_a_pipeline_raises_for_is_a_page_failure_with_its_message(
     stats = spider.stats_for("net")
     assert stats.pages_failed == 1 and stats.errors == 1
     assert "RuntimeError: the analysis broke" in (stats.error_text or "")
-    rows = spider.db.execute("SELECT url, attempts, last_error FROM page_failures").fetchall()
+    rows = spider.state.db.execute("SELECT url, attempts, last_error FROM page_failures").fetchall()
     assert rows == [(stored.url, 1, stats.error_text)]
 
 
@@ -557,5 +557,5 @@ def test_a_callback_that_raises_records_its_page_as_failed(spider: NewsSpider) -
     )
     stats = spider.stats_for("net")
     assert stats.pages_failed == 1 and "KeyError" in (stats.error_text or "")
-    rows = spider.db.execute("SELECT url FROM page_failures").fetchall()
+    rows = spider.state.db.execute("SELECT url FROM page_failures").fetchall()
     assert rows == [("https://127.0.0.1:9/b.html",)]
