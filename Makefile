@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.daemon --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.lemmas --write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.store_rate --write BENCHMARKS.md
+	$(BIN)/python -m benchmarks.scrapyd_rate --articles 600 --repeat 3 --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

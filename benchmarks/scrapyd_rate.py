@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 results.setdefault(label, []).append(_cycle(config))
                 print(label, results[label][-1], flush=True)
         export = max(workers[0].items_dir.rglob("*.jl"), key=lambda p: p.stat().st_size)
+        export_kib = export.stat().st_size // 1024
         ingest_rows = _ingest_alone(probe, export, export.stem, Path(tmp))
     local_rate = statistics.median(n / s for s, n, _ in results["local"])
     rows = []
@@ -137,11 +138,14 @@ Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Command: `.venv/bin/python -m benchm
 loopback; two real scrapyd servers on 127.0.0.1 **on the same 2-core machine** as the node; for
 each backend a fresh database and one whole cycle (crawl, ingest with the analysis, diff,
 alerts), median of {args.repeat}, backends interleaved. "Nothing new": a second cycle over the
-unchanged replay (every feed answers 304).
+unchanged replay (every feed answers 304). Two servers on one 2-core machine share its two
+cores with the node, so "2 servers" shows the cost of spreading and collecting jobs, not what a
+second machine adds; a crawl across the network waits on the sites, not on the CPU
+(docs/SCALE.md).
 
 {table(["backend", "articles", "cycle s", "articles/s", "× local", "nothing new, s"], rows)}
 
-Ingest on the node alone (one job's export of {export.stat().st_size // 1024} KiB read again
+Ingest on the node alone (one job's export of {export_kib} KiB read again
 into a fresh database, no crawl running):
 
 {table(["measure", "value"], ingest_rows)}

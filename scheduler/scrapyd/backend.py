@@ -69,8 +69,15 @@ def run_crawl_scrapyd(db: Database, job: CrawlJob, crawl: RemoteCrawl, run_id: i
         mine = [j for j in jobs if j.server == server.url]
         if server in usable:
             articles = sum(stats[s].articles_new for j in mine for s in j.sources if s in stats)
+            trouble = crawl.server_notes.get(server.url)  # it answered, then failed this cycle
             server_seen(
-                db, server.url, ok=True, egg_version=version, jobs=len(mine), articles_new=articles
+                db,
+                server.url,
+                ok=trouble is None,
+                error=trouble,
+                egg_version=version,
+                jobs=len(mine),
+                articles_new=articles,
             )
     for source in job.sources:
         stats.setdefault(
@@ -202,10 +209,15 @@ def _collect(db, crawl, jobs, code, stats, started) -> bool:
                 crawl.server_notes[url] = str(exc)
                 continue
             for job_id, record in list(waiting.items()):
-                if record.server == url and states.get(job_id) == "finished":
-                    state = "cancelled" if job_id in cancelled else "finished"
-                    _ingest(db, server, crawl, record, code, stats, state)
-                    del waiting[job_id]
+                if record.server != url or states.get(job_id) in ("pending", "running"):
+                    continue
+                # finished; or unknown to the server (it restarted and forgot its jobs): what
+                # the job exported is read either way
+                state = "cancelled" if job_id in cancelled else "finished"
+                _ingest(
+                    db, server, crawl, record, code, stats, state if job_id in states else "lost"
+                )
+                del waiting[job_id]
         if not waiting:
             break
         now = time.monotonic()
