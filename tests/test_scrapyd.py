@@ -11,14 +11,18 @@ from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
+from click.testing import CliRunner
 
 from crawler.build import code_digest
 from crawler.ingest import ingest_export, read_export
 from crawler.job import CrawlJob
+from scheduler.cli import cli
 from scheduler.config import ConfigError
 from scheduler.scrapyd.client import ScrapydError, Server
 from scheduler.scrapyd.egg import build_egg
 from scheduler.settings import CrawlSettings
+from storage.crawl_jobs import server_seen
+from storage.db import open_db
 from storage.models import Article, Feed, Report, Source
 from storage.queries import get_feed_state, upsert_sources
 from storage.snapshot import Snapshot, build_snapshot
@@ -254,3 +258,29 @@ def test_a_server_that_never_answers_is_down_after_the_request_timeout() -> None
         server = Server(f"http://127.0.0.1:{port}", timeout=0.5)
         with pytest.raises(ScrapydError, match=r"no answer within 0\.5 s"):
             server.versions("peacewatch")
+
+
+def test_status_has_a_line_per_server_saying_what_is_wrong(tmp_path, monkeypatch) -> None:
+    config = tmp_path / "peacewatch.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "test.db"}"\n', encoding="utf-8")
+    db = open_db(tmp_path / "test.db")
+    server_seen(
+        db, "http://10.0.0.5:6800", ok=True, egg_version="0_1_0-abc", jobs=1, articles_new=40
+    )
+    server_seen(
+        db,
+        "http://10.0.0.6:6800",
+        ok=False,
+        error="http://10.0.0.6:6800: cannot connect (connection refused)",
+    )
+    db.close()
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"])
+    assert result.exit_code == 0, result.output
+    up = next(line for line in result.output.splitlines() if "10.0.0.5" in line)
+    down = next(line for line in result.output.splitlines() if "10.0.0.6:6800 " in line)
+    assert up.split()[1:5] == ["ok", "0_1_0-abc", "1", "40"]
+    assert "DOWN" in down and "connection refused" in down
+    records = CliRunner().invoke(cli, ["--config", str(config), "status", "--json"]).output
+    servers = [json.loads(line) for line in records.splitlines() if '"server"' in line]
+    assert [s["url"] for s in servers] == ["http://10.0.0.5:6800", "http://10.0.0.6:6800"]
+    assert [s["ok"] for s in servers] == [True, False]
