@@ -168,7 +168,7 @@ class StoreArticlePipeline:
         stats = spider.stats_for(item.source_id)
         if self.db is None:  # a remote crawl: the record is what Scrapy exports
             stats.articles_new += 1
-            return spider.record("article", asdict(item))
+            return spider.export.record("article", asdict(item))
         crash_point("after-fetch")
         try:
             article_id = save_article(self.db, item, analyzed.reports)

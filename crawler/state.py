@@ -8,11 +8,18 @@ writes what it learns as records into its feed export, beside the articles
 
 from __future__ import annotations
 
+import itertools
+import platform
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from scrapy import __version__ as scrapy_version
+
+from crawler.build import code_digest
 from storage.db import open_db
+from storage.models import SourceRunStats
 from storage.queries import (
     FeedState,
     failed_attempts,
@@ -70,11 +77,41 @@ class StoreState:
 
 
 class ExportState:
-    """A remote crawl: the job's snapshot to read, records in the feed export to write."""
+    """A remote crawl: the job's snapshot to read, records in the feed export to write.
 
-    def __init__(self, snapshot: Snapshot, emit: Callable[[str, dict[str, Any]], None]) -> None:
+    Records are numbered (``seq``) and name their job, so the node applies each once. The
+    spider's articles leave as ``record("article", …)`` returned by the store pipeline; the
+    rest is written with ``emit``, straight to the feed exporter as Scrapy writes a scraped
+    item: a ``header`` first (the crawler code it runs), a ``result`` last."""
+
+    def __init__(self, snapshot: Snapshot, job_id: str, write: Callable[[dict], None]) -> None:
         self.snapshot = snapshot
-        self.emit = emit
+        self.job_id = job_id
+        self.write = write
+        self._seq = itertools.count(1)
+
+    def record(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return {"record": kind, "job": self.job_id, "seq": next(self._seq), **fields}
+
+    def emit(self, kind: str, fields: dict[str, Any]) -> None:
+        self.write(self.record(kind, fields))
+
+    def header(self, source_ids: list[str]) -> None:
+        self.emit(
+            "header",
+            {
+                "code": code_digest(),
+                "sources": source_ids,
+                "scrapy": scrapy_version,
+                "python": platform.python_version(),
+            },
+        )
+
+    def result(self, finished: bool, reason: str, stats: list[SourceRunStats]) -> None:
+        """The export's last record: written before the feed exporter closes the export (the
+        spider's spider_closed handler is connected before the exporter's)."""
+        sources = [asdict(item) for item in stats]
+        self.emit("result", {"finished": finished, "reason": reason, "sources": sources})
 
     def feed_state(self, source_id: str, url: str) -> FeedState | None:
         return self.snapshot.feed_state(source_id, url)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import logging
-import platform
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +22,6 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.build import code_digest
 from crawler.extract import ExtractionError, extract_article
 from crawler.feeds import FeedEntry, FeedError, cap_order, parse_discovery
 from crawler.job import CrawlJob, write_result
@@ -72,20 +68,21 @@ class NewsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         # a path to the job's file (the local crawl), or the job itself (a scrapyd job)
         self.job = CrawlJob.decode(job_data) if job_data else CrawlJob.read(job)
-        #: scrapyd names its job with the ``_job`` argument; records carry it
-        self.job_id = str(kwargs.get("_job", "local"))
-        self._seq = itertools.count(1)
         self.sources = {source.id: source for source in self.job.sources}
         #: what each source's crawl may request (crawler/scope.py); SourceScopeMiddleware
         #: enforces the same for every request, redirects and robots.txt included
         self.scopes = {source.id: Scope.of(source) for source in self.job.sources}
         self.stats_by_source = {sid: SourceRunStats(source_id=sid) for sid in self.sources}
         self.started = time.monotonic()
-        self.state: CrawlState = (
-            ExportState(Snapshot.decode(self.job.snapshot), self.emit)
-            if self.job.remote
-            else StoreState(self.job.db_path)
-        )
+        self.export: ExportState | None = None
+        self.state: CrawlState
+        if self.job.remote:  # scrapyd names its job with the ``_job`` argument
+            self.export = ExportState(
+                Snapshot.decode(self.job.snapshot), str(kwargs.get("_job")), self._export_item
+            )
+            self.state = self.export
+        else:
+            self.state = StoreState(self.job.db_path)
         self._scheduled: set[str] = set()
         self._new_pages: dict[str, int] = dict.fromkeys(self.sources, 0)
         self._deferred: dict[str, str] = {}
@@ -103,31 +100,17 @@ class NewsSpider(scrapy.Spider):
     def stats_for(self, source_id: str) -> SourceRunStats:
         return self.stats_by_source[source_id]
 
-    # -- a remote crawl's records (crawler/ingest.py reads them) ---------------------------
-
-    def record(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """One record of a remote crawl's export: numbered, so the node applies each once."""
-        return {"record": kind, "job": self.job_id, "seq": next(self._seq), **fields}
-
-    def emit(self, kind: str, fields: dict[str, Any]) -> None:
-        """Write a record into the feed export directly, as Scrapy does with a scraped item."""
+    def _export_item(self, record: dict[str, Any]) -> None:
+        """A remote crawl's record into the feed export, as Scrapy sends a scraped item."""
         self.crawler.signals.send_catch_log(
-            signal=signals.item_scraped, item=self.record(kind, fields), response=None, spider=self
+            signal=signals.item_scraped, item=record, response=None, spider=self
         )
 
     # -- discovery -------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.job.remote:
-            self.emit(
-                "header",
-                {
-                    "code": code_digest(),
-                    "sources": list(self.sources),
-                    "scrapy": scrapy.__version__,
-                    "python": platform.python_version(),
-                },
-            )
+        if self.export is not None:
+            self.export.header(list(self.sources))
         now = datetime.now(UTC)
         for source in self.sources.values():
             for feed in source.feeds:
@@ -450,15 +433,8 @@ class NewsSpider(scrapy.Spider):
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         finished = reason == "finished"
-        if self.job.remote:  # the export's last record: before the feed exporter closes it
-            self.emit(
-                "result",
-                {
-                    "finished": finished,
-                    "reason": reason,
-                    "sources": [asdict(stats) for stats in self.final_stats()],
-                },
-            )
+        if self.export is not None:
+            self.export.result(finished, reason, self.final_stats())
         else:
             write_result(self.job.result_path, self.final_stats(), finished=finished)
         self.state.close()
