@@ -2,7 +2,8 @@
 
 A job row is written before the job is scheduled, so a node that dies mid-cycle finds it at
 the next cycle and ingests what it exported. ``state`` runs scheduled → finished (or
-cancelled, or lost) → ingested; only an ingested job is never read again.
+cancelled, or lost: the server forgot it) → ingested, or gone (the server has no export for
+it); an ingested or gone job is never read again.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def job_scheduled(db: Database, job: RemoteJob) -> None:
 def job_update(db: Database, job_id: str, **fields: Any) -> None:
     """Set a job's fields (``state``, ``error``, ``records``, ``articles_new``); finishing and
     ingesting stamp their times."""
-    if fields.get("state") in ("finished", "cancelled", "lost"):
+    if fields.get("state") in ("finished", "cancelled", "lost", "gone"):
         fields.setdefault("finished_at", utc_now())
     if fields.get("state") == "ingested":
         fields.setdefault("ingested_at", utc_now())

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -49,7 +50,10 @@ class ScrapydServer:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_scrapyd(folder: Path, *, username: str = "", password: str = "") -> ScrapydServer:
+def start_scrapyd(
+    folder: Path, *, username: str = "", password: str = "", items: bool = True
+) -> ScrapydServer:
+    """A server on a free port; ``items=False``: one that keeps no exports (no items_dir)."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     (folder / "scrapyd.conf").write_text(
@@ -58,7 +62,8 @@ def start_scrapyd(folder: Path, *, username: str = "", password: str = "") -> Sc
         f"http_port = {port}\n"
         f"username = {username}\n"
         f"password = {password}\n"
-        "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n"
+        f"eggs_dir = eggs\nlogs_dir = logs\nitems_dir = {'items' if items else ''}\n"
+        "dbs_dir = dbs\n"
         "jobs_to_keep = 100\npoll_interval = 0.2\nmax_proc = 4\n",
         encoding="utf-8",
     )
@@ -88,11 +93,11 @@ def start_scrapyd(folder: Path, *, username: str = "", password: str = "") -> Sc
 
 
 @contextlib.contextmanager
-def scrapyd_servers(root: Path, count: int, **auth: str) -> Iterator[list[ScrapydServer]]:
+def scrapyd_servers(root: Path, count: int, **options: Any) -> Iterator[list[ScrapydServer]]:
     servers: list[ScrapydServer] = []
     try:
         for index in range(count):
-            servers.append(start_scrapyd(root / f"scrapyd-{index + 1}", **auth))
+            servers.append(start_scrapyd(root / f"scrapyd-{index + 1}", **options))
         yield servers
     finally:
         for server in servers:

@@ -50,8 +50,11 @@ class RemoteCrawl:
     known_days: float
     analyse: Callable[[Article], list[Report]] | None
     stopping: threading.Event | None = None
-    #: per server: jobs ingested and articles stored this cycle, or why it was left out
+    #: per server: what went wrong with it this cycle (left out, refused, stopped answering)
     server_notes: dict[str, str] = field(default_factory=dict)
+    #: what went wrong with jobs this cycle (not scheduled, not collected, export cut short):
+    #: the run's error, and the reason its sources' feeds are read in full next time
+    job_errors: list[str] = field(default_factory=list)
 
 
 def run_crawl_scrapyd(db: Database, job: CrawlJob, crawl: RemoteCrawl, run_id: int) -> CrawlOutcome:
@@ -89,12 +92,11 @@ def run_crawl_scrapyd(db: Database, job: CrawlJob, crawl: RemoteCrawl, run_id: i
                 error_text="no scrapyd server took this source",
             ),
         )
-    errors = [s.error_text for s in stats.values() if s.error_text and s.status != "ok"]
     error: str | None = None
     if timed_out:
         error = f"crawl timed out after {crawl.timeout:.0f} s: jobs still running were cancelled"
-    elif any(s.status in ("failed", "partial") for s in stats.values()) and errors:
-        error = errors[0]
+    elif crawl.job_errors:  # a page that failed is the source's business, not the run's
+        error = crawl.job_errors[0]
     ordered = [stats[source.id] for source in job.sources]
     return CrawlOutcome(ordered, None, timed_out, time.monotonic() - started, error)
 
@@ -180,13 +182,13 @@ def _schedule(db, job, crawl, usable, version, run_id, stats) -> list[RemoteJob]
                 scheduled.append(record)
                 break
             else:
+                message = "no scrapyd server accepted the job: " + "; ".join(
+                    crawl.server_notes.values()
+                )
+                crawl.job_errors.append(message)
                 for source_id in ids:
                     stats[source_id] = SourceRunStats(
-                        source_id=source_id,
-                        status="failed",
-                        errors=1,
-                        error_text="no scrapyd server accepted the job: "
-                        + "; ".join(crawl.server_notes.values()),
+                        source_id=source_id, status="failed", errors=1, error_text=message
                     )
     return scheduled
 
@@ -199,7 +201,9 @@ def _collect(db, crawl, jobs, code, stats, started) -> bool:
     timed_out = False
     while waiting:
         if crawl.stopping is not None and crawl.stopping.is_set():
-            _left_open(waiting, stats, "the node was stopped: the job is ingested next cycle")
+            _left_open(
+                crawl, waiting, stats, "the node was stopped: the job is ingested next cycle"
+            )
             return timed_out
         for url in sorted({record.server for record in waiting.values()}):
             server = by_url[url]
@@ -233,6 +237,7 @@ def _collect(db, crawl, jobs, code, stats, started) -> bool:
                     cancelled.setdefault(job_id, now)
             if all(now - cancelled[j] > 2 * crawl.stop_grace + crawl.poll_seconds for j in waiting):
                 _left_open(
+                    crawl,
                     waiting,
                     stats,
                     "the job did not stop when cancelled: it is ingested "
@@ -248,14 +253,15 @@ def _ingest(db, server, crawl, record, code, stats, state) -> IngestResult | Non
     try:
         body = server.items(crawl.project, SPIDER, record.job_id)
     except ScrapydError as exc:
-        _left_open({record.job_id: record}, stats, f"its export could not be read: {exc}")
+        _left_open(crawl, {record.job_id: record}, stats, f"its export could not be read: {exc}")
         return None
     if body is None:
         message = (
             f"{server.url} has no export for job {record.job_id}: set items_dir in its "
             "scrapyd.conf, and jobs_to_keep above the jobs per cycle"
         )
-        job_update(db, record.job_id, state="lost", error=message)
+        job_update(db, record.job_id, state="gone", error=message)  # never read again
+        crawl.job_errors.append(message)
         for source_id in record.sources:
             stats[source_id] = SourceRunStats(
                 source_id=source_id, status="failed", errors=1, error_text=message
@@ -279,11 +285,17 @@ def _ingest(db, server, crawl, record, code, stats, state) -> IngestResult | Non
     )
     for item in outcome.stats:
         stats[item.source_id] = item
+    if outcome.error:
+        crawl.job_errors.append(f"{server.url}: job {record.job_id}: {outcome.error}")
     return outcome
 
 
-def _left_open(waiting: dict[str, RemoteJob], stats: dict[str, SourceRunStats], why: str) -> None:
+def _left_open(
+    crawl: RemoteCrawl, waiting: dict[str, RemoteJob], stats: dict[str, SourceRunStats], why: str
+) -> None:
+    """Jobs this cycle could not collect: they stay open for the next; their sources fail."""
     for record in waiting.values():
+        crawl.job_errors.append(f"{record.server}: job {record.job_id}: {why}")
         for source_id in record.sources:
             stats[source_id] = SourceRunStats(
                 source_id=source_id, status="failed", errors=1, error_text=f"{record.server}: {why}"

@@ -288,3 +288,18 @@ def test_jobs_left_running_by_a_stopped_node_are_collected_by_the_next_cycle(
     expected = sum(len(archive_server.site.visible(o.id)) for o in archive_server.site.outlets)
     assert rows(remote, "SELECT COUNT(*) FROM articles")[0][0] == expected
     assert {state for (state,) in rows(remote, "SELECT state FROM crawl_jobs")} == {"ingested"}
+
+
+def test_a_server_keeping_no_exports_is_named_and_its_jobs_are_not_read_again(
+    archive_config: Config, tmp_path: Path
+) -> None:
+    with scrapyd_servers(tmp_path / "no-items", 1, items=False) as (server,):
+        config = on_scrapyd(archive_config, [server.url])
+        deploy(servers_of(config.crawl), "peacewatch")
+        report = run_cycle(config)
+        assert report.status == "failed"
+        assert report.error and "set items_dir" in report.error
+        assert all("set items_dir" in (s.error_text or "") for s in report.stats)
+        assert rows(config, "SELECT state FROM crawl_jobs") == [("gone",)]
+        run_cycle(config)
+        assert rows(config, "SELECT COUNT(*) FROM crawl_jobs WHERE state = 'gone'") == [(2,)]
