@@ -133,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     section = f"""## The crawl on scrapyd against the local backend
 
 Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Command: `.venv/bin/python -m benchmarks.scrapyd_rate
---articles {args.articles} --repeat {args.repeat} --write BENCHMARKS.md`. Machine: CPUs (nproc) {machine["CPUs (nproc)"]};
-{machine["CPU model"]}. One replay of {args.articles} synthetic articles over 10 outlets on
+--articles {args.articles} --repeat {args.repeat} --write BENCHMARKS.md`.
+Machine: CPUs (nproc) {machine["CPUs (nproc)"]}; {machine["CPU model"]}. One replay of {args.articles} synthetic articles over 10 outlets on
 loopback; two real scrapyd servers on 127.0.0.1 **on the same 2-core machine** as the node; for
 each backend a fresh database and one whole cycle (crawl, ingest with the analysis, diff,
 alerts), median of {args.repeat}, backends interleaved. "Nothing new": a second cycle over the
