@@ -134,14 +134,14 @@ def main(argv: list[str] | None = None) -> int:
 
 Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Command: `.venv/bin/python -m benchmarks.scrapyd_rate
 --articles {args.articles} --repeat {args.repeat} --write BENCHMARKS.md`.
-Machine: CPUs (nproc) {machine["CPUs (nproc)"]}; {machine["CPU model"]}. One replay of {args.articles} synthetic articles over 10 outlets on
-loopback; two real scrapyd servers on 127.0.0.1 **on the same 2-core machine** as the node; for
-each backend a fresh database and one whole cycle (crawl, ingest with the analysis, diff,
-alerts), median of {args.repeat}, backends interleaved. "Nothing new": a second cycle over the
-unchanged replay (every feed answers 304). Two servers on one 2-core machine share its two
-cores with the node, so "2 servers" shows the cost of spreading and collecting jobs, not what a
-second machine adds; a crawl across the network waits on the sites, not on the CPU
-(docs/SCALE.md).
+Machine: CPUs (nproc) {machine["CPUs (nproc)"]}; {machine["CPU model"]}.
+One replay of {args.articles} synthetic articles over 10 outlets on loopback; two real scrapyd
+servers on 127.0.0.1 **on the same 2-core machine** as the node; for each backend a fresh
+database and one whole cycle (crawl, ingest with the analysis, diff, alerts), median of
+{args.repeat}, backends interleaved. "Nothing new": a second cycle over the unchanged replay
+(every feed answers 304). Two servers on one 2-core machine share its two cores with the node,
+so "2 servers" shows the cost of spreading and collecting jobs, not what a second machine adds;
+a crawl across the network waits on the sites, not on the CPU (docs/SCALE.md).
 
 {table(["backend", "articles", "cycle s", "articles/s", "× local", "nothing new, s"], rows)}
 
