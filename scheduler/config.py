@@ -293,6 +293,9 @@ def _load_merged(data: dict[str, Any], base_dir: Path, path: Path | None) -> Con
         ),
         devset_path=path_or(analysis_data["devset"], DEFAULT_DEVSET),
     )
+    crawl_data = dict(data["crawl"])  # the scrapyd servers' credentials: only from the environment
+    crawl_data["scrapyd_username"] = os.environ.get(crawl_data["scrapyd_username_env"], "")
+    crawl_data["scrapyd_password"] = Secret(os.environ.get(crawl_data["scrapyd_password_env"], ""))
     return Config(
         analysis=analysis,
         diff=_build(DiffSettings, data["diff"], "[diff]"),
@@ -300,7 +303,7 @@ def _load_merged(data: dict[str, Any], base_dir: Path, path: Path | None) -> Con
         storage_path=storage_path,
         registry_path=registry_path,
         sources=tuple(sources),
-        crawl=_build(CrawlSettings, data["crawl"], "[crawl]"),
+        crawl=_build(CrawlSettings, crawl_data, "[crawl]"),
         schedule=schedule,
         health=health,
         config_path=path,

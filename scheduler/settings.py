@@ -61,6 +61,9 @@ class CrawlSettings:
     scrapyd_poll_seconds: float = 2.0
     scrapyd_request_timeout_seconds: float = 10.0
     scrapyd_known_days: float = 30
+    #: read from the variables above by scheduler/config.py, never from the file
+    scrapyd_username: str = ""
+    scrapyd_password: Secret = field(default_factory=lambda: Secret(""))
 
     def __post_init__(self) -> None:
         for name in ("timeout_seconds", "stop_grace_seconds", "download_timeout_seconds"):

@@ -7,7 +7,7 @@ endpoints, each one call of requests here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -23,7 +23,7 @@ class ScrapydError(Exception):
 class Server:
     url: str
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = 10.0
 
     def _auth(self) -> tuple[str, str] | None:

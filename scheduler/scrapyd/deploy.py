@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from scheduler.scrapyd.client import ScrapydError, Server
@@ -11,9 +10,9 @@ from scheduler.settings import CrawlSettings
 
 
 def servers_of(crawl: CrawlSettings) -> list[Server]:
-    """The configured servers, with the credentials the environment holds (never the file)."""
-    username = os.environ.get(crawl.scrapyd_username_env) or None
-    password = os.environ.get(crawl.scrapyd_password_env) or None
+    """The configured servers, with the credentials config.py read from the environment."""
+    username = crawl.scrapyd_username or None
+    password = crawl.scrapyd_password.reveal() or None
     return [
         Server(url, username, password, crawl.scrapyd_request_timeout_seconds)
         for url in crawl.scrapyd_urls
