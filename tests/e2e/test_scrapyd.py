@@ -273,6 +273,29 @@ def test_credentials_come_from_the_environment_and_a_refusal_names_the_variables
         assert "s3cret" not in dump
 
 
+def test_jobs_left_running_by_a_stopped_node_are_collected_by_the_next_cycle(
+    remote: Config, archive_server
+) -> None:
+    slow = on_scrapyd(
+        remote, list(remote.crawl.scrapyd_urls), download_delay_seconds=0.3, autothrottle=False
+    )
+    stopping = threading.Event()
+    threading.Timer(2.0, stopping.set).start()  # SIGTERM to the daemon, mid-crawl
+    report = run_cycle(slow, stopping=stopping)
+    assert all("ingested next cycle" in (s.error_text or "") for s in report.stats)
+    assert {state for (state,) in rows(slow, "SELECT state FROM crawl_jobs")} == {"scheduled"}
+    servers = servers_of(slow.crawl)
+    deadline = time.monotonic() + 120  # the jobs go on without the node, to their end
+    while time.monotonic() < deadline and any(
+        state != "finished" for server in servers for state in server.jobs("peacewatch").values()
+    ):
+        time.sleep(0.5)
+    run_cycle(remote)
+    expected = sum(len(archive_server.site.visible(o.id)) for o in archive_server.site.outlets)
+    assert rows(remote, "SELECT COUNT(*) FROM articles")[0][0] == expected
+    assert {state for (state,) in rows(remote, "SELECT state FROM crawl_jobs")} == {"ingested"}
+
+
 def test_a_server_keeping_no_exports_is_named_and_its_jobs_are_not_read_again(
     archive_config: Config, tmp_path: Path
 ) -> None:
