@@ -64,7 +64,11 @@ def read_export(body: bytes, job_id: str) -> ExportReading:
         except ValueError:
             reading.bad_lines += 1
             continue
-        if not isinstance(record, dict) or record.get("job") != job_id:
+        if (
+            not isinstance(record, dict)
+            or record.get("job") != job_id
+            or not isinstance(record.get("record"), str)
+        ):
             reading.bad_lines += 1
             continue
         seq = record.get("seq")
@@ -101,6 +105,12 @@ def ingest_export(
     header = next((r for r in reading.records if r["record"] == "header"), None)
     result = next((r for r in reading.records if r["record"] == "result"), None)
     worker_code = header.get("code") if header else None
+    if not reading.records:
+        return _refused(
+            sources,
+            f"job {job_id} exported nothing: the crawl did not start on the worker "
+            "(the job's log on its scrapyd server says why)",
+        )
     if header is None:
         return _refused(sources, "the export has no header record: not a peacewatch crawl")
     if worker_code != node_code:

@@ -181,6 +181,14 @@ def test_an_export_from_other_crawler_code_is_refused_naming_both_versions(db) -
     assert counts(db) == (0, 0, 0)
 
 
+def test_lines_that_are_not_this_jobs_records_are_skipped_and_counted() -> None:
+    body = export(header(), result()) + b'{"job": "pw-1-abc", "seq": 9}\n[1, 2]\nnot json\n'
+    body += export(header(), job="pw-9-other")
+    reading = read_export(body, JOB)
+    assert [r["record"] for r in reading.records] == ["header", "result"]
+    assert reading.bad_lines == 4
+
+
 def test_records_of_a_source_not_in_the_job_are_not_taken(db) -> None:
     foreign = {**ARTICLE_RECORD, "source_id": "other", "url": "https://y.org/1"}
     outcome = ingest(db, export(header(), foreign, result()))
@@ -284,3 +292,8 @@ def test_status_has_a_line_per_server_saying_what_is_wrong(tmp_path, monkeypatch
     servers = [json.loads(line) for line in records.splitlines() if '"server"' in line]
     assert [s["url"] for s in servers] == ["http://10.0.0.5:6800", "http://10.0.0.6:6800"]
     assert [s["ok"] for s in servers] == [True, False]
+
+
+def test_an_empty_export_says_the_crawl_did_not_start_on_the_worker(db) -> None:
+    outcome = ingest(db, b"")
+    assert outcome.stats[0].failed and "did not start on the worker" in (outcome.error or "")

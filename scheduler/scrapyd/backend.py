@@ -281,7 +281,7 @@ def _ingest(db, server, crawl, record, code, stats, state) -> IngestResult | Non
         state="ingested",
         records=outcome.records,
         articles_new=outcome.articles_new,
-        error=outcome.error,
+        error="; ".join(filter(None, [outcome.error, *outcome.notes])) or None,
     )
     for item in outcome.stats:
         stats[item.source_id] = item
