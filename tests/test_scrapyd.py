@@ -18,6 +18,7 @@ from crawler.ingest import ingest_export, read_export
 from crawler.job import CrawlJob
 from scheduler.cli import cli
 from scheduler.config import ConfigError
+from scheduler.scrapyd import backend
 from scheduler.scrapyd.client import ScrapydError, Server
 from scheduler.scrapyd.egg import build_egg
 from scheduler.settings import CrawlSettings
@@ -27,21 +28,10 @@ from storage.models import Article, Feed, Report, Source
 from storage.queries import get_feed_state, upsert_sources
 from storage.snapshot import Snapshot, build_snapshot
 from tests.smtpserver import silent_server
+from tests.test_alerts import _report
+from tests.test_storage import ARTICLE, SOURCE
 
 JOB = "pw-1-abc"
-SOURCE = Source(id="unian-ru", name="UNIAN", language="ru", feeds=(Feed("https://x.org/rss"),))
-ARTICLE = Article(
-    url="https://x.org/a/1",
-    fetched_url="https://x.org/a/1",
-    source_id="unian-ru",
-    title="Заголовок",
-    published_at="2026-02-11T16:40:00+00:00",
-    published_from="json-ld",
-    language="ru",
-    text="Текст статьи. " * 20,
-    content_hash="h1",
-    fetched_at="2026-02-11T17:00:00+00:00",
-)
 
 
 def export(*records: dict, job: str = JOB) -> bytes:
@@ -78,22 +68,7 @@ ARTICLE_RECORD = {"record": "article", **asdict(ARTICLE)}
 
 
 def one_report(article: Article) -> list[Report]:
-    said = "Мы поддержим любую инициативу."
-    return [
-        Report(
-            speaker="Mark Rutte",
-            speaker_as_written="Рютте",
-            kind="direct",
-            text=said,
-            recap=False,
-            about_peace_talks=True,
-            topic_score=1.0,
-            topic_concepts=[],
-            topic_terms=[],
-            start=0,
-            end=len(said),
-        )
-    ]
+    return [_report("Мы поддержим любую инициативу.")]
 
 
 def ingest(db, body: bytes, code: str | None = None):
@@ -297,3 +272,20 @@ def test_status_has_a_line_per_server_saying_what_is_wrong(tmp_path, monkeypatch
 def test_an_empty_export_says_the_crawl_did_not_start_on_the_worker(db) -> None:
     outcome = ingest(db, b"")
     assert outcome.stats[0].failed and "did not start on the worker" in (outcome.error or "")
+
+
+def test_a_job_whose_argument_would_not_fit_a_command_line_is_split(db, monkeypatch) -> None:
+    sources = [
+        Source(id=f"s{n}", name=f"S{n}", language="ru", feeds=(Feed(f"https://s{n}.org/rss"),))
+        for n in range(40)
+    ]
+    upsert_sources(db, sources)
+    job = CrawlJob(db_path="x.db", sources=sources, result_path="r.json")
+    crawl = backend.RemoteCrawl([], "peacewatch", 60, 1, 5, 30, None)
+    (whole,) = backend._job_for(db, job, sources, crawl)
+    limit = len(whole.encode()) * 2 // 3  # above one source's job: compression and overhead
+    monkeypatch.setattr(backend, "MAX_JOB_ARGUMENT", limit)
+    jobs = backend._job_for(db, job, sources, crawl)
+    assert len(jobs) > 1 and all(len(j.encode()) <= limit for j in jobs)
+    assert [s.id for j in jobs for s in j.sources] == [s.id for s in sources]  # each once
+    assert all(j.remote and not j.speakers_path for j in jobs)  # the worker gets no store
